@@ -1,0 +1,22 @@
+# The two commands of the README. Each sets up what is missing (idempotent), then runs.
+#   make demo   build .venv, run the embedded MNIST-LT demo, write reports/index.html
+#   make test   also install the test system packages (SLURM, munge, Chromium), run all tests
+SHELL := /bin/bash
+VENV := .venv
+CORES ?= $(shell nproc)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: demo test setup help
+help:
+	@sed -n '2,4p' Makefile
+
+setup:
+	scripts/setup.sh
+
+demo: setup
+	snakemake --cores $(CORES) demo
+	@echo "report: $(CURDIR)/reports/index.html"
+
+test:
+	scripts/setup.sh --test
+	python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,1 @@
+"""lt_repro: reproducibility suite for long-tailed recognition losses."""

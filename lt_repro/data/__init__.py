@@ -1,0 +1,1 @@
+"""Datasets, downloads and long-tailed protocols."""

@@ -1,0 +1,1 @@
+"""Evaluation metrics: flat dicts with the unit in each key."""

@@ -1,0 +1,6 @@
+"""The only package that imports mmengine/mmdet: compatibility fixes, registration, hooks."""
+from . import compat
+
+compat.apply()
+
+from . import classification, hooks, registry, runner  # noqa: E402,F401  (registers on import)

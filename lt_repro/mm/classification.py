@@ -1,0 +1,105 @@
+"""mmengine components for single-label long-tailed classification: model, dataset, metric."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from mmdet.registry import DATASETS, METRICS, MODELS
+from mmengine.evaluator import BaseMetric
+from mmengine.model import BaseModel
+from torch import nn
+
+from lt_repro.data import sources
+from lt_repro.metrics.classification import classification_metrics
+from lt_repro import models as lt_models
+
+
+@MODELS.register_module()
+class LTImageClassifier(BaseModel):
+    """Backbone → linear classifier → a loss built from the registry.
+
+    ``backbone`` names a class of :mod:`lt_repro.models` (``dict(type='SmallCNN', ...)``).
+    ``prior_bias`` initialises the classifier bias to −log(C−1), the prior of Cui et al. 2019
+    (section 4.3) and Lin et al. 2017 for sigmoid and focal heads, so that p ≈ 1/C at the start.
+    """
+
+    def __init__(self, backbone: dict, num_classes: int, loss: dict, prior_bias: bool = False,
+                 data_preprocessor: dict | None = None, init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        backbone = dict(backbone)
+        cls = getattr(lt_models, backbone.pop("type"))
+        self.backbone = cls(**backbone)
+        self.head = nn.Linear(self.backbone.out_channels, num_classes)
+        if prior_bias:
+            nn.init.constant_(self.head.bias, -float(np.log(num_classes - 1)))
+        self.loss_fn = MODELS.build(loss)
+        self.num_classes = num_classes
+
+    def forward(self, inputs: torch.Tensor, labels: torch.Tensor | None = None, mode: str = "tensor"):
+        logits = self.head(self.backbone(inputs))
+        if mode == "tensor":
+            return logits
+        if mode == "loss":
+            loss = self.loss_fn(logits, labels)
+            return dict(loss) if isinstance(loss, dict) else {"loss": loss}
+        if mode == "predict":
+            return [{"pred": logits.argmax(1).cpu(), "label": labels.cpu()}]
+        raise ValueError(f"unknown mode {mode!r}; use 'tensor', 'loss' or 'predict'")
+
+
+@DATASETS.register_module()
+class LTSplitDataset(torch.utils.data.Dataset):
+    """One subset ('train', 'val' or 'test') of a long-tailed split.
+
+    ``split_file`` is the JSON written by ``python -m lt_repro.data split``: it holds the indices
+    into the source's official training set for 'train' and 'val'; 'test' is the whole official
+    test set. ``source`` names a loader in :mod:`lt_repro.data.sources`.
+    """
+
+    def __init__(self, source: str, root: str, split_file: str, subset: str):
+        if subset not in ("train", "val", "test"):
+            raise ValueError(f"subset must be 'train', 'val' or 'test', got {subset!r}")
+        split = json.loads(Path(split_file).read_text())
+        loader = sources.get(source)
+        images, labels = loader.load(root, "test" if subset == "test" else "train")
+        if subset != "test":
+            idx = np.asarray(split[subset], dtype=np.int64)
+            images, labels = images[idx], labels[idx]
+        self.images = loader.to_tensor(images)
+        self.labels = torch.as_tensor(labels, dtype=torch.long)
+        self.train_counts = split["train_counts"]
+        self.metainfo = {"source": source, "subset": subset, "num_classes": len(self.train_counts)}
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> dict:
+        return {"inputs": self.images[i], "labels": self.labels[i]}
+
+
+@METRICS.register_module()
+class LTClassificationMetric(BaseMetric):
+    """Top-1 error, mean per-class, many/medium/few-shot and per-class accuracy (percent).
+
+    Under DDP mmengine gathers every rank's predictions before ``compute_metrics`` runs on rank 0
+    and broadcasts the result, so all ranks see the accuracy of the whole split.
+    """
+
+    default_prefix = ""
+
+    def __init__(self, train_counts: list[int], many_above: int = 100, few_below: int = 20, **kwargs):
+        super().__init__(**kwargs)
+        self.train_counts = list(train_counts)
+        self.many_above, self.few_below = many_above, few_below
+
+    def process(self, data_batch, data_samples) -> None:
+        for s in data_samples:
+            self.results.append((s["pred"].numpy(), s["label"].numpy()))
+
+    def compute_metrics(self, results) -> dict:
+        pred = np.concatenate([r[0] for r in results])
+        label = np.concatenate([r[1] for r in results])
+        return classification_metrics(pred, label, self.train_counts, self.many_above, self.few_below)
+

@@ -1,0 +1,155 @@
+"""Hooks for state that changes during training, and for runs that must survive real clusters."""
+from __future__ import annotations
+
+import math
+import os
+import signal
+from pathlib import Path
+
+import torch
+from mmdet.registry import HOOKS
+from mmengine.dist import all_reduce, get_world_size
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+
+def _unwrap(model):
+    return model.module if is_model_wrapper(model) else model
+
+
+class NonFiniteLossError(RuntimeError):
+    """The training loss became NaN or inf."""
+
+
+class PreemptedError(SystemExit):
+    """The job received SIGTERM; a checkpoint was saved and the run should be retried."""
+
+
+@HOOKS.register_module()
+class CDBDifficultyHook(Hook):
+    """Class-wise difficulty for CDB (Sinha et al. 2020, section 3): after every validation pass,
+    d_c = 1 − (validation accuracy of class c), handed to the loss's ``update_difficulty``.
+
+    The accuracy comes from the validation metric's ``per_class_acc_pct``. mmengine's evaluator
+    gathers all ranks' predictions and broadcasts the metrics, so under DDP every rank sets the same
+    difficulty, computed from the whole validation split. Before the first validation the
+    difficulty is uniform (plain CE), as in the official code's first epoch.
+    """
+
+    priority = "LOW"
+
+    def __init__(self, key: str = "per_class_acc_pct"):
+        self.key = key
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        if not metrics or self.key not in metrics:
+            raise KeyError(f"CDBDifficultyHook needs '{self.key}' from the validation metric; got {sorted(metrics or {})}")
+        acc = torch.tensor([float("nan") if a is None else a for a in metrics[self.key]]) / 100.0
+        loss = _unwrap(runner.model).loss_fn
+        loss.update_difficulty(1.0 - torch.nan_to_num(acc, nan=0.0))
+        runner.logger.info("CDB difficulty: " + " ".join(f"{d:.3f}" for d in (1.0 - acc).tolist()))
+
+
+@HOOKS.register_module()
+class SeesawCountSyncHook(Hook):
+    """Optionally all-reduce Seesaw's per-class counts across ranks after each iteration.
+
+    The official Seesaw (mmdet) keeps ``cum_samples`` per GPU: each rank's mitigation factor sees only
+    its own images. That stays the default (no hook). With this hook every rank holds the global
+    counts: each rank's increment of this iteration is summed over ranks.
+    """
+
+    def __init__(self, loss_path: str = "roi_head.bbox_head.loss_cls"):
+        self.loss_path = loss_path
+        self._last = None
+
+    def _loss(self, runner):
+        obj = _unwrap(runner.model)
+        for part in self.loss_path.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+        self._last = self._loss(runner).cum_samples.clone()
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if get_world_size() == 1:
+            return
+        loss = self._loss(runner)
+        delta = loss.cum_samples - self._last
+        all_reduce(delta)
+        loss.cum_samples.copy_(self._last + delta)
+
+
+@HOOKS.register_module()
+class NonFiniteLossHook(Hook):
+    """Stop at the first NaN/inf loss, before any checkpoint of the broken model is written.
+
+    The last good checkpoint (the previous epoch's) stays in the work dir and no metrics.json is
+    written, so a fixed config can resume from it.
+    """
+
+    priority = "VERY_HIGH"
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        bad = {k: float(v) for k, v in (outputs or {}).items()
+               if torch.is_tensor(v) and v.numel() == 1 and not math.isfinite(float(v))}
+        if bad:
+            last = Path(runner.work_dir) / "last_checkpoint"
+            kept = last.read_text().strip() if last.exists() else "none yet"
+            raise NonFiniteLossError(
+                f"non-finite loss {bad} at epoch {runner.epoch + 1}, iteration {runner.iter + 1} "
+                f"(work dir {runner.work_dir}). The run stopped and wrote no metrics; the last good "
+                f"checkpoint is kept: {kept}. Lower the learning rate or check the loss config, then "
+                f"run again to resume from it.")
+
+
+@HOOKS.register_module()
+class PreemptionHook(Hook):
+    """On SIGTERM (SLURM's preemption and time-limit signal), finish the current iteration, save a
+    checkpoint of exactly that point, and exit with status 143 so that Snakemake or SLURM retries.
+    The retry resumes mid-epoch: :class:`ResumableEpochBasedTrainLoop` skips the batches done."""
+
+    priority = "LOWEST"
+
+    def __init__(self, signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGUSR1)):
+        self.signals = signals
+        self.requested = None
+
+    def before_train(self, runner) -> None:
+        for sig in self.signals:
+            signal.signal(sig, self._handler)
+
+    def _handler(self, signum, frame) -> None:
+        self.requested = signum
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if self.requested is None:
+            return
+        name = f"preempt_iter_{runner.iter + 1}.pth"
+        runner.save_checkpoint(runner.work_dir, name, by_epoch=False)
+        (Path(runner.work_dir) / "last_checkpoint").write_text(str(Path(runner.work_dir) / name))
+        runner.logger.warning(f"signal {self.requested}: saved {name} at iteration {runner.iter + 1}; exiting for a retry")
+        raise PreemptedError(143)
+
+
+@HOOKS.register_module()
+class ProgressBarHook(Hook):
+    """A tqdm bar over all training iterations, with the current loss and epoch."""
+
+    priority = "VERY_LOW"
+
+    def before_train(self, runner) -> None:
+        from tqdm import tqdm
+
+        total = runner.train_loop.max_iters
+        self.bar = tqdm(total=total, initial=runner.iter, desc=Path(runner.work_dir).name,
+                        unit="it", mininterval=1.0 if os.isatty(2) else 10.0, leave=False)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        loss = (outputs or {}).get("loss")
+        self.bar.set_postfix(epoch=runner.epoch + 1, loss=f"{float(loss):.4f}" if loss is not None else "-", refresh=False)
+        self.bar.update(1)
+
+    def after_train(self, runner) -> None:
+        self.bar.close()

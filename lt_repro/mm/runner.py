@@ -1,0 +1,62 @@
+"""A Runner whose checkpoints are written atomically and whose epochs resume mid-way."""
+from __future__ import annotations
+
+import os
+
+from mmdet.registry import DATA_SAMPLERS, LOOPS
+from mmengine.dataset import DefaultSampler
+from mmengine.runner import EpochBasedTrainLoop, Runner
+
+
+class AtomicCheckpointRunner(Runner):
+    """Checkpoints go to ``<name>.partial`` and are renamed when complete: a full disk or a kill
+    during the save never replaces a good checkpoint with a half-written one."""
+
+    def save_checkpoint(self, out_dir, filename, *args, **kwargs):
+        partial = filename + ".partial"
+        try:
+            super().save_checkpoint(out_dir, partial, *args, **kwargs)
+        except BaseException:
+            path = os.path.join(out_dir, partial)
+            if os.path.exists(path):
+                os.remove(path)
+            raise
+        os.replace(os.path.join(out_dir, partial), os.path.join(out_dir, filename))
+
+
+@DATA_SAMPLERS.register_module()
+class ResumableSampler(DefaultSampler):
+    """mmengine's seeded DefaultSampler that can start part-way through an epoch's order."""
+
+    skip = 0
+
+    def __iter__(self):
+        indices = list(super().__iter__())
+        return iter(indices[self.skip:])
+
+    def __len__(self) -> int:
+        return super().__len__() - self.skip
+
+
+@LOOPS.register_module()
+class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
+    """An epoch loop that, after resuming from a mid-epoch checkpoint, skips the batches already
+    trained on (same seeded order), so that an interrupted run ends with the uninterrupted weights."""
+
+    def run_epoch(self) -> None:
+        done = self._iter - self._epoch * len(self.dataloader)
+        sampler = self.dataloader.sampler
+        if done > 0 and not isinstance(sampler, ResumableSampler):
+            raise TypeError("mid-epoch resume needs sampler=dict(type='ResumableSampler') in train_dataloader")
+        if done <= 0:
+            return super().run_epoch()
+        self.runner.call_hook("before_train_epoch")
+        self.runner.model.train()
+        sampler.skip = done * self.dataloader.batch_size
+        try:
+            for idx, data_batch in enumerate(self.dataloader, start=done):
+                self.run_iter(idx, data_batch)
+        finally:
+            sampler.skip = 0
+        self.runner.call_hook("after_train_epoch")
+        self._epoch += 1
