@@ -1,0 +1,58 @@
+"""Shared reduction helper following mmdet's loss contract.
+
+Mirrors ``mmdet.models.losses.utils.weight_reduce_loss`` (mmdet 3.3.0) exactly,
+with one deliberate addition: ``reduction='mean'`` over an empty tensor returns
+``loss.sum()`` (a 0 that keeps the autograd graph) instead of NaN.
+
+Semantics:
+- ``weight`` (broadcastable to ``loss``) multiplies the element-wise loss.
+- ``avg_factor is None``: 'none' -> unchanged, 'mean' -> ``loss.mean()``,
+  'sum' -> ``loss.sum()``.
+- ``avg_factor`` given: 'mean' -> ``loss.sum() / (avg_factor + eps)`` with
+  ``eps = finfo(float32).eps``; 'none' -> unchanged; 'sum' -> ValueError.
+"""
+from typing import Optional, Union
+
+import torch
+
+_REDUCTIONS = ('none', 'mean', 'sum')
+_EPS = torch.finfo(torch.float32).eps
+
+
+def check_reduction(reduction: str) -> str:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'reduction must be one of {_REDUCTIONS}, got {reduction!r}')
+    return reduction
+
+
+def reduce_loss(loss: torch.Tensor, reduction: str) -> torch.Tensor:
+    """'none' | 'mean' | 'sum'; mean of an empty tensor is 0 (with grad)."""
+    check_reduction(reduction)
+    if reduction == 'none':
+        return loss
+    if reduction == 'sum' or loss.numel() == 0:
+        return loss.sum()
+    return loss.mean()
+
+
+def weight_reduce_loss(loss: torch.Tensor,
+                       weight: Optional[torch.Tensor] = None,
+                       reduction: str = 'mean',
+                       avg_factor: Optional[Union[float, torch.Tensor]] = None
+                       ) -> torch.Tensor:
+    """Apply element-wise ``weight`` then reduce (mmdet semantics)."""
+    check_reduction(reduction)
+    if weight is not None:
+        loss = loss * weight
+    if avg_factor is None:
+        return reduce_loss(loss, reduction)
+    if reduction == 'mean':
+        return loss.sum() / (avg_factor + _EPS)
+    if reduction == 'none':
+        return loss
+    raise ValueError('avg_factor can not be used with reduction="sum"')
+
+
+def resolve_reduction(default: str, reduction_override: Optional[str]) -> str:
+    """mmdet: ``reduction_override`` (if given) wins over the module default."""
+    return check_reduction(reduction_override if reduction_override else default)

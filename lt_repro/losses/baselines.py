@@ -1,0 +1,140 @@
+"""Baseline losses the five papers compare against (thin, mmdet contract).
+
+- ``CrossEntropyLoss``: softmax CE, ``L_i = -log softmax(z_i)[y_i]``; optional
+  per-class ``class_weight`` (a buffer). 'mean' divides by N (mmdet
+  ``cross_entropy`` semantics, *not* torch's weighted mean ``/ sum w_y``).
+- ``SigmoidBCELoss``: per-element ``BCE(z_ic, y_ic)``; 'mean' divides by N*C
+  (mmdet ``binary_cross_entropy``; also the DB repo's BCE baseline,
+  wutong16/DistributionBalancedLoss ``mllt/models/losses/cross_entropy_loss.py``).
+- ``FocalLoss``: sigmoid focal loss (Lin et al., ICCV'17, Eq. 5)
+  ``FL = -alpha_t (1 - p_t)^gamma log p_t``; 'mean' divides by N*C like mmdet's
+  ``FocalLoss``. ``alpha=None`` disables alpha_t (the CB paper's focal baseline
+  has no alpha; mmdet's default is 0.25).
+
+``sum_over_classes=True`` (sigmoid/focal) instead sums the C binary terms of a
+sample so that 'mean' divides by N (the CB official normalisation,
+richardaecn/class-balanced-loss ``src/cifar_main.py``).
+
+Sigmoid labels may be an (N,) int class index (``num_classes`` = background,
+giving an all-zero row, mmdet's ``_expand_onehot_labels`` convention) or an
+(N, C) multi-hot / soft target.
+
+The focal modulator uses the stable form of the CB official code,
+``(1 - p_t)^gamma = exp(-gamma * (y*z + log1p(exp(-z))))`` with
+``log1p(exp(-z))`` computed as ``softplus(-z)``; exact for y in {0, 1}, finite
+value and gradient for any z (gradient not stopped).
+
+Hand-derived value (checked in tests): z = 0 everywhere, C = 2, N = 2, gamma = 2,
+alpha=None -> each element is (1/2)^2 * ln 2, so FocalLoss 'mean' = ln(2)/4 = 0.173287.
+"""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ._reduce import resolve_reduction, weight_reduce_loss
+
+__all__ = ['CrossEntropyLoss', 'SigmoidBCELoss', 'FocalLoss']
+
+
+def upcast(x: torch.Tensor) -> torch.Tensor:
+    """float16/bfloat16 -> float32 (loss maths in fp32); float32/64 unchanged."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+
+def check_logits(cls_score: torch.Tensor, num_classes: Optional[int], owner: str) -> None:
+    if cls_score.dim() != 2:
+        raise ValueError(f'{owner}: cls_score must be (N, C), got shape {tuple(cls_score.shape)}')
+    if num_classes is not None and cls_score.size(1) != num_classes:
+        raise ValueError(f'{owner}: cls_score has {cls_score.size(1)} columns but the loss was '
+                         f'built for {num_classes} classes; pass per-class statistics of '
+                         f'length {cls_score.size(1)}')
+
+
+def binary_targets(label: torch.Tensor, num_classes: int, dtype: torch.dtype) -> torch.Tensor:
+    """(N,) class index -> (N, C) one-hot (index == C: all zeros); (N, C) -> cast."""
+    if label.dim() == 2:
+        return label.to(dtype)
+    onehot = F.one_hot(label.long(), num_classes + 1)[:, :num_classes]
+    return onehot.to(dtype)
+
+
+def focal_modulator(logits: torch.Tensor, targets: torch.Tensor, gamma: float) -> torch.Tensor:
+    """(1 - p_t)^gamma in the CB official stable form (gradient flows)."""
+    if gamma == 0:
+        return torch.ones_like(logits)
+    return torch.exp(-gamma * (targets * logits + F.softplus(-logits)))
+
+
+def expand_weight(weight: Optional[torch.Tensor], loss: torch.Tensor) -> Optional[torch.Tensor]:
+    """Per-sample (N,) weight -> (N, 1) for an element-wise (N, C) loss."""
+    if weight is None:
+        return None
+    if loss.dim() == 2 and weight.dim() == 1:
+        return weight.reshape(-1, 1)
+    return weight
+
+
+class CrossEntropyLoss(nn.Module):
+    """Softmax cross-entropy; 'mean' = sum_i w_{y_i} CE_i / N."""
+
+    def __init__(self, class_weight=None, reduction: str = 'mean', loss_weight: float = 1.0):
+        super().__init__()
+        self.reduction = resolve_reduction(reduction, None)
+        self.loss_weight = float(loss_weight)
+        cw = None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32)
+        self.register_buffer('class_weight', cw)
+
+    def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
+        reduction = resolve_reduction(self.reduction, reduction_override)
+        n_cls = None if self.class_weight is None else self.class_weight.numel()
+        check_logits(cls_score, n_cls, type(self).__name__)
+        logits = upcast(cls_score)
+        cw = None if self.class_weight is None else self.class_weight.to(logits.dtype)
+        loss = F.cross_entropy(logits, label.long(), weight=cw, reduction='none')
+        return self.loss_weight * weight_reduce_loss(loss, weight, reduction, avg_factor)
+
+
+class SigmoidBCELoss(nn.Module):
+    """Binary cross-entropy on sigmoid logits; 'mean' over N*C elements."""
+
+    def __init__(self, sum_over_classes: bool = False, reduction: str = 'mean',
+                 loss_weight: float = 1.0):
+        super().__init__()
+        self.sum_over_classes = bool(sum_over_classes)
+        self.reduction = resolve_reduction(reduction, None)
+        self.loss_weight = float(loss_weight)
+
+    def elementwise(self, logits, targets):
+        return F.binary_cross_entropy_with_logits(logits, targets, reduction='none')
+
+    def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
+        reduction = resolve_reduction(self.reduction, reduction_override)
+        check_logits(cls_score, None, type(self).__name__)
+        logits = upcast(cls_score)
+        targets = binary_targets(label, logits.size(1), logits.dtype)
+        loss = self.elementwise(logits, targets)
+        if self.sum_over_classes:
+            if weight is not None and weight.dim() == 2:
+                loss, weight = loss * weight, None
+            loss = loss.sum(dim=1)
+        loss = weight_reduce_loss(loss, expand_weight(weight, loss), reduction, avg_factor)
+        return self.loss_weight * loss
+
+
+class FocalLoss(SigmoidBCELoss):
+    """Sigmoid focal loss ``-alpha_t (1 - p_t)^gamma log p_t``; 'mean' over N*C."""
+
+    def __init__(self, gamma: float = 2.0, alpha: Optional[float] = 0.25,
+                 sum_over_classes: bool = False, reduction: str = 'mean',
+                 loss_weight: float = 1.0):
+        super().__init__(sum_over_classes, reduction, loss_weight)
+        self.gamma = float(gamma)
+        self.alpha = None if alpha is None else float(alpha)
+
+    def elementwise(self, logits, targets):
+        loss = focal_modulator(logits, targets, self.gamma) * super().elementwise(logits, targets)
+        if self.alpha is not None:
+            loss = loss * (self.alpha * targets + (1 - self.alpha) * (1 - targets))
+        return loss

@@ -1,0 +1,155 @@
+"""Class-wise Difficulty-Balanced loss (Sinha, Ohashi, Nakamura, "Class-wise
+Difficulty-Balanced Loss for Solving Class-Imbalance", ACCV 2020).
+
+Paper: class difficulty d_c = 1 - A_c (A_c: accuracy of class c on a validation
+set, re-measured during training), weight w_c = d_c^tau, and
+    L_CDB(z, y) = -w_y log softmax(z)_y,
+with tau a number or 'dynamic' (tau derived from the spread of the difficulties).
+Weights are normalised to sum to C (official ``normalize=True``).
+
+The official repo (hitachi-rd-cv/CDB-loss) has two implementations that differ
+in the dynamic tau and in the reduction; ``variant`` selects one:
+
+``variant='cifar'`` (default) -- ``CIFAR-LT/losses/cdb_loss.py`` (identical copy:
+``EGTEA/losses/cdb_loss.py``), reduced as in ``CIFAR-LT/cifar_train.py`` /
+``EGTEA/EGTEA_train.py`` (``nn.CrossEntropyLoss(weight=w, reduction='none')``
+then ``torch.mean``):
+    tau = sigmoid( (1 - min d) / (1 - max d + 0.01) )
+    L = sum_i w_{y_i} CE_i / N
+``variant='imagenet'`` -- ``ImageNet-LT/loss/CDBSoftmaxLoss.py`` (the same formula
+is in the unused helper ``CIFAR-LT/utils.py::compute_weights``):
+    tau = 2 * sigmoid( (1 - min d) / (1 - max d + 0.01) - 1 )
+    L = sum_i w_{y_i} CE_i / sum_i w_{y_i}   (torch's weighted-mean CE)
+
+Differences from the official code (deliberate, documented):
+- official focal option of the ImageNet-LT code (``loss/FocalLoss.py``) is not
+  reproduced: that file references an undefined ``size_average`` and cannot run.
+- if every normalised weight would be 0/0 (all d_c = 0, i.e. a perfect
+  validation score) we fall back to uniform weights (plain CE) instead of NaN.
+- 'imagenet' mean with sum_i w_{y_i} = 0 returns 0 (torch returns NaN).
+Both official training scripts start from ``class_difficulty = ones(C)`` (plain
+CE) and rebuild the loss after every validation with ``1 - class_wise_accuracy``;
+here call ``update_difficulty(d)`` (buffers are updated in place, so the device,
+dtype and state_dict entry are kept).
+
+mmdet contract: element-wise loss ``w_{y_i} CE_i`` (N,); 'mean' divides by N
+('cifar') or by sum_i w_{y_i} * weight_i ('imagenet'); an explicit ``avg_factor``
+replaces either denominator.
+
+Hand-derived value (checked in tests): d = [0.5, 0.25], tau = 1 ->
+w = [4/3, 2/3]. Logits [[0, 0], [0, ln 3]], labels [0, 0]: CE = [ln 2, ln 4].
+cifar: (4/3 ln2 + 4/3 * 2 ln2) / 2 = 2 ln2 = 1.386294;
+imagenet: (4/3 * 3 ln2) / (8/3) = 1.5 ln2 = 1.039721.
+Dynamic tau for d = [0.5, 0.25]: ratio = 0.75/0.51; cifar sigmoid(1.470588) =
+0.813147; imagenet 2 sigmoid(0.470588) = 1.231046.
+"""
+import math
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ._reduce import resolve_reduction, weight_reduce_loss
+from .baselines import check_logits, upcast
+
+__all__ = ['CDBLoss', 'cdb_weights', 'dynamic_tau_cifar', 'dynamic_tau_imagenet']
+
+VARIANTS = ('cifar', 'imagenet')
+_EPS = 0.01  # official epsilon in the dynamic-tau ratio (both files)
+
+
+def _difficulty_tensor(class_difficulty) -> torch.Tensor:
+    d = torch.as_tensor(class_difficulty, dtype=torch.float64).detach().flatten().cpu()
+    if d.numel() == 0 or bool(((d < 0) | (d > 1) | torch.isnan(d)).any()):
+        raise ValueError('CDBLoss: class_difficulty must be a non-empty list of values in '
+                         '[0, 1] (1 - per-class validation accuracy)')
+    return d
+
+
+def _spread_ratio(d: torch.Tensor) -> float:
+    return float((1 - d.min()) / (1 - d.max() + _EPS))
+
+
+def dynamic_tau_cifar(class_difficulty) -> float:
+    """CIFAR-LT/losses/cdb_loss.py: tau = sigmoid((1 - min d)/(1 - max d + 0.01))."""
+    return 1.0 / (1.0 + math.exp(-_spread_ratio(_difficulty_tensor(class_difficulty))))
+
+
+def dynamic_tau_imagenet(class_difficulty) -> float:
+    """ImageNet-LT/loss/CDBSoftmaxLoss.py: tau = 2 sigmoid((1 - min d)/(1 - max d + 0.01) - 1)."""
+    return 2.0 / (1.0 + math.exp(-(_spread_ratio(_difficulty_tensor(class_difficulty)) - 1.0)))
+
+
+def cdb_weights(class_difficulty, tau: Union[float, str] = 'dynamic', variant: str = 'cifar',
+                normalize: bool = True) -> torch.Tensor:
+    """w_c = d_c^tau (tau 'dynamic' -> the variant's formula), normalised to sum to C."""
+    if variant not in VARIANTS:
+        raise ValueError(f'CDBLoss: variant must be one of {VARIANTS}, got {variant!r}')
+    d = _difficulty_tensor(class_difficulty)
+    if tau == 'dynamic':
+        tau = dynamic_tau_cifar(d) if variant == 'cifar' else dynamic_tau_imagenet(d)
+    elif isinstance(tau, str):
+        raise ValueError(f"CDBLoss: tau must be a number or 'dynamic', got {tau!r}")
+    w = d ** float(tau)
+    if normalize:
+        total = w.sum()
+        w = w / total * d.numel() if total > 0 else torch.ones_like(w)
+    return w.float()
+
+
+class CDBLoss(nn.Module):
+    """Softmax CE with class-difficulty weights d_c^tau (see module docstring)."""
+
+    def __init__(self, class_difficulty: Optional[Sequence[float]] = None,
+                 tau: Union[float, str] = 'dynamic', variant: str = 'cifar',
+                 normalize: bool = True, num_classes: Optional[int] = None,
+                 reduction: str = 'mean', loss_weight: float = 1.0):
+        super().__init__()
+        if class_difficulty is None:
+            if num_classes is None:
+                raise ValueError('CDBLoss: give class_difficulty or num_classes '
+                                 '(num_classes alone starts from uniform difficulty = plain CE)')
+            class_difficulty = [1.0] * int(num_classes)
+        if variant not in VARIANTS:
+            raise ValueError(f'CDBLoss: variant must be one of {VARIANTS}, got {variant!r}')
+        self.tau = tau if tau == 'dynamic' else float(tau)
+        self.variant = variant
+        self.normalize = bool(normalize)
+        self.reduction = resolve_reduction(reduction, None)
+        self.loss_weight = float(loss_weight)
+        d = _difficulty_tensor(class_difficulty)
+        if num_classes is not None and d.numel() != int(num_classes):
+            raise ValueError(f'CDBLoss: class_difficulty has {d.numel()} entries but '
+                             f'num_classes={num_classes}')
+        self.register_buffer('class_difficulty', d.float())
+        self.register_buffer('class_weight', cdb_weights(d, self.tau, variant, self.normalize))
+
+    @property
+    def num_classes(self) -> int:
+        return self.class_weight.numel()
+
+    def extra_repr(self) -> str:
+        return f'num_classes={self.num_classes}, tau={self.tau!r}, variant={self.variant!r}'
+
+    @torch.no_grad()
+    def update_difficulty(self, class_difficulty) -> None:
+        """Set new difficulties (1 - per-class val accuracy) and recompute weights."""
+        d = _difficulty_tensor(class_difficulty)
+        if d.numel() != self.num_classes:
+            raise ValueError(f'CDBLoss.update_difficulty: got {d.numel()} difficulties for '
+                             f'{self.num_classes} classes')
+        self.class_difficulty.copy_(d)
+        self.class_weight.copy_(cdb_weights(d, self.tau, self.variant, self.normalize))
+
+    def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
+        reduction = resolve_reduction(self.reduction, reduction_override)
+        check_logits(cls_score, self.num_classes, type(self).__name__)
+        logits = upcast(cls_score)
+        label = label.long()
+        w_y = self.class_weight.to(logits.dtype)[label]
+        loss = F.cross_entropy(logits, label, reduction='none') * w_y
+        if self.variant == 'imagenet' and reduction == 'mean' and avg_factor is None:
+            denom = w_y if weight is None else w_y * weight
+            avg_factor = denom.sum()  # torch weighted mean; 0 -> loss 0 (helper adds eps)
+        return self.loss_weight * weight_reduce_loss(loss, weight, reduction, avg_factor)

@@ -1,0 +1,179 @@
+"""Distribution-Balanced Loss (Wu, Huang, Liu, Wang, Lin, "Distribution-Balanced
+Loss for Multi-Label Classification in Long-Tailed Datasets", ECCV 2020).
+
+Multi-label: ``cls_score`` (N, C) logits, ``label`` (N, C) in {0, 1}.
+
+Paper, Sec. 3 (as we read it; the paper text was not available offline):
+- re-balanced weighting: for sample k and class i,
+      P^C_i = (1/C) (1/n_i),  P^I(x^k) = (1/C) sum_{i: y^k_i = 1} 1/n_i,
+      r^k_i = P^C_i / P^I(x^k),   r_hat^k_i = alpha + sigmoid(beta (r^k_i - mu)),
+  applied to every (positive and negative) binary term of the sample.
+- negative-tolerant regularisation (NTR), class-specific bias nu_i = kappa b_i,
+  b_i = -log(1/p_i - 1), p_i = n_i / N (N training images):
+      L = y log(1 + e^{-(z - nu)}) + (1/lambda)(1 - y) log(1 + e^{lambda (z - nu)}).
+- DB-Focal: the focal modulator (1 - p_t)^gamma on each term, p_t taken from the
+  regularised logit.
+
+Default behaviour follows the official code, wutong16/DistributionBalancedLoss
+``mllt/models/losses/resample_loss.py`` (class ``ResampleLoss``,
+``reweight_func='rebalance'``), with the DB-Focal configs
+``configs/coco/LT_resnet50_pfc_DB.py`` (``map_param=dict(alpha=0.1, beta=10.0,
+gamma=0.2)``, ``logit_reg=dict(neg_scale=2.0, init_bias=0.05)``,
+``focal=dict(focal=True, balance_param=2.0, gamma=2)``) and
+``configs/voc/LT_resnet50_pfc_DB.py`` (mu = ``gamma=0.3``, ``neg_scale=5``):
+use ``DistributionBalancedLoss.coco_mlt(...)`` / ``.voc_mlt(...)``.
+Names here -> official: alpha = map_alpha, beta = map_beta, mu = map_gamma,
+kappa = logit_reg.init_bias, lambda_ = logit_reg.neg_scale (lambda),
+gamma/balance_param = focal.gamma/balance_param; ``train_num`` = number of
+training images (official ``class_freq[0] + neg_class_freq[0]``).
+
+Official computation (``rebalance_weight`` + ``logit_reg_functions`` + focal):
+    w      = alpha + sigmoid(beta * (freq_inv / sum_j(y_j freq_inv_j) - mu))
+    z'     = z + init_bias,   init_bias = -log(train_num/n - 1) * kappa / lambda
+    z''    = lambda z' (negatives), z' (positives);  w'' = w / lambda (negatives)
+    loss   = balance_param * (1 - p_t(z''))^gamma * w'' * BCE(z'', y)
+reduced by the mean over all N*C elements (the focal branch returns the
+element-wise loss and mllt's ``parse_losses`` takes ``.mean()``; the non-focal
+branch uses ``weight_reduce_loss(..., 'mean')``).
+
+Paper/code differences (default = code):
+- bias: the code divides the NTR bias by lambda before scaling negatives, so
+  positives see z + kappa b / lambda and negatives lambda z + kappa b, i.e. the
+  paper's form with kappa_eff = kappa / lambda. ``bias_mode='paper'`` drops the
+  division (positives z + kappa b, negatives lambda (z + kappa b)). The sign is the
+  code's (b < 0 for classes with p_i < 1/2, prior-matching); we could not re-read
+  the paper's sign convention for nu offline -- see the report.
+- ``balance_param`` (2.0) multiplies the focal loss in the code; not in the paper.
+  With ``focal=False`` it is not applied (as in the code).
+- the paper averages over classes (1/C); the code's mean over N*C is the same.
+Our deviations from the code (no effect on the official configs):
+- the caller's ``logits`` are never modified (the code adds the bias in place);
+- the caller's ``weight`` is multiplied in (the code silently drops it) and
+  ``avg_factor``/``reduction_override`` are honoured in the focal branch too;
+- a sample without positive labels gets r = +inf -> weight alpha + 1, exactly as
+  the code's inf arithmetic, but without producing inf;
+- with ``reweight_func=None`` and lambda != 1 the code crashes (None / lambda); we
+  use weight 1 (negatives 1/lambda);
+- (1 - p_t)^gamma is evaluated as exp(-gamma (y z + softplus(-z))) (the CB
+  official stable form), identical for y in {0, 1}, finite gradient at p_t -> 1.
+- official ``weight_norm`` and the 'inv'/'sqrt_inv'/'CB' re-weighting options of
+  ``ResampleLoss`` (used only in ablations) are not implemented.
+
+With ``reweight_func=None``, ``kappa=0`` and ``lambda_=1`` the loss is plain BCE
+(``focal=False``; mean over N*C) or balance_param * sigmoid focal (alpha=None).
+
+Hand-derived value (checked in tests): C = 2, n = [1, 3], train_num = 4, logits 0,
+labels [[1, 0], [1, 1]], alpha = 0.1, beta = 10, mu = 0.2, kappa = 0, lambda = 1,
+no focal. freq_inv = [1, 1/3]; sample 1: r = [1, 1/3]; sample 2: r = [3/4, 1/4];
+w = 0.1 + sigmoid(10 (r - 0.2)) = [[1.099665, 0.891391], [1.095930, 0.722459]];
+every BCE term is ln 2, so the mean = ln2 * sum(w) / 4 = 0.660127.
+"""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ._reduce import resolve_reduction, weight_reduce_loss
+from .baselines import check_logits, expand_weight, focal_modulator, upcast
+
+__all__ = ['DistributionBalancedLoss']
+
+REWEIGHT_FUNCS = (None, 'rebalance')
+BIAS_MODES = ('code', 'paper')
+
+
+class DistributionBalancedLoss(nn.Module):
+    """DB loss: re-balanced weights + negative-tolerant regularisation (+ focal)."""
+
+    def __init__(self, class_freq: Union[Sequence[float], torch.Tensor], train_num: float,
+                 reweight_func: Optional[str] = 'rebalance',
+                 alpha: float = 0.1, beta: float = 10.0, mu: float = 0.2,
+                 kappa: float = 0.05, lambda_: float = 2.0,
+                 focal: bool = True, gamma: float = 2.0, balance_param: float = 2.0,
+                 bias_mode: str = 'code', reduction: str = 'mean', loss_weight: float = 1.0):
+        super().__init__()
+        if reweight_func not in REWEIGHT_FUNCS:
+            raise ValueError(f'DistributionBalancedLoss: reweight_func must be one of '
+                             f'{REWEIGHT_FUNCS}, got {reweight_func!r}')
+        if bias_mode not in BIAS_MODES:
+            raise ValueError(f'DistributionBalancedLoss: bias_mode must be one of {BIAS_MODES}, '
+                             f'got {bias_mode!r}')
+        if lambda_ <= 0:
+            raise ValueError(f'DistributionBalancedLoss: lambda_ (neg_scale) must be > 0, got {lambda_}')
+        n = torch.as_tensor(class_freq, dtype=torch.float64).flatten()
+        train_num = float(train_num)
+        if n.numel() == 0 or bool(((n <= 0) | (n >= train_num)).any()):
+            raise ValueError('DistributionBalancedLoss: every class_freq must satisfy '
+                             f'0 < n_c < train_num={train_num} (got {n.tolist()[:10]}...); '
+                             'class_freq counts positive images per class, train_num counts images')
+        self.reweight_func = reweight_func
+        self.alpha, self.beta, self.mu = float(alpha), float(beta), float(mu)
+        self.kappa, self.lambda_ = float(kappa), float(lambda_)
+        self.focal, self.gamma = bool(focal), float(gamma)
+        self.balance_param = float(balance_param)
+        self.bias_mode = bias_mode
+        self.train_num = train_num
+        self.reduction = resolve_reduction(reduction, None)
+        self.loss_weight = float(loss_weight)
+        prior_logit = -torch.log(train_num / n - 1.0)  # b_i = -log(1/p_i - 1)
+        scale = self.kappa / self.lambda_ if bias_mode == 'code' else self.kappa
+        self.register_buffer('class_freq', n.float())
+        self.register_buffer('freq_inv', (1.0 / n).float())
+        self.register_buffer('init_bias', (prior_logit * scale).float())
+
+    @classmethod
+    def coco_mlt(cls, class_freq, train_num, **overrides) -> 'DistributionBalancedLoss':
+        """configs/coco/LT_resnet50_pfc_DB.py: alpha .1, beta 10, mu .2, kappa .05, lambda 2."""
+        cfg = dict(reweight_func='rebalance', alpha=0.1, beta=10.0, mu=0.2, kappa=0.05,
+                   lambda_=2.0, focal=True, gamma=2.0, balance_param=2.0)
+        return cls(class_freq, train_num, **{**cfg, **overrides})
+
+    @classmethod
+    def voc_mlt(cls, class_freq, train_num, **overrides) -> 'DistributionBalancedLoss':
+        """configs/voc/LT_resnet50_pfc_DB.py: alpha .1, beta 10, mu .3, kappa .05, lambda 5."""
+        cfg = dict(reweight_func='rebalance', alpha=0.1, beta=10.0, mu=0.3, kappa=0.05,
+                   lambda_=5.0, focal=True, gamma=2.0, balance_param=2.0)
+        return cls(class_freq, train_num, **{**cfg, **overrides})
+
+    @property
+    def num_classes(self) -> int:
+        return self.class_freq.numel()
+
+    def extra_repr(self) -> str:
+        return (f'num_classes={self.num_classes}, reweight_func={self.reweight_func!r}, '
+                f'alpha={self.alpha}, beta={self.beta}, mu={self.mu}, kappa={self.kappa}, '
+                f'lambda_={self.lambda_}, focal={self.focal}, gamma={self.gamma}, '
+                f'balance_param={self.balance_param}, bias_mode={self.bias_mode!r}')
+
+    def rebalance_weight(self, targets: torch.Tensor) -> torch.Tensor:
+        """alpha + sigmoid(beta (r - mu)), r_ki = (1/n_i) / sum_{j pos in k} 1/n_j."""
+        freq_inv = self.freq_inv.to(targets.dtype)
+        repeat_rate = (targets * freq_inv).sum(dim=1, keepdim=True)
+        has_pos = repeat_rate > 0
+        r = freq_inv / torch.where(has_pos, repeat_rate, torch.ones_like(repeat_rate))
+        w = self.alpha + torch.sigmoid(self.beta * (r - self.mu))
+        return torch.where(has_pos, w, torch.full_like(w, self.alpha + 1.0))
+
+    def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
+        reduction = resolve_reduction(self.reduction, reduction_override)
+        check_logits(cls_score, self.num_classes, type(self).__name__)
+        if label.shape != cls_score.shape:
+            raise ValueError(f'DistributionBalancedLoss: label must be (N, C) multi-hot like '
+                             f'cls_score {tuple(cls_score.shape)}, got {tuple(label.shape)}')
+        logits = upcast(cls_score)
+        y = label.to(logits.dtype)
+        if self.reweight_func == 'rebalance':
+            w = self.rebalance_weight(y)
+        else:
+            w = torch.ones_like(logits)
+        if self.kappa != 0:
+            logits = logits + self.init_bias.to(logits.dtype)  # out of place
+        if self.lambda_ != 1:
+            logits = logits * (1 - y) * self.lambda_ + logits * y
+            w = w / self.lambda_ * (1 - y) + w * y
+        loss = F.binary_cross_entropy_with_logits(logits, y, reduction='none')
+        if self.focal:
+            loss = self.balance_param * focal_modulator(logits, y, self.gamma) * loss
+        loss = weight_reduce_loss(loss * w, expand_weight(weight, loss), reduction, avg_factor)
+        return self.loss_weight * loss

@@ -1,0 +1,179 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lt_repro.losses.cdb import CDBLoss, cdb_weights, dynamic_tau_cifar, dynamic_tau_imagenet
+
+LN2 = math.log(2)
+EPS32 = torch.finfo(torch.float32).eps
+D = [0.1, 0.4, 0.7, 0.95]
+LABELS = torch.tensor([0, 1, 2, 3, 3, 1])
+
+
+def _sig(v):
+    return 1 / (1 + math.exp(-v))
+
+
+def _logits(n=6, c=4, seed=0, dtype=torch.float32):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(n, c, generator=g, dtype=torch.float64) * 2).to(dtype)
+
+
+# ---------------------------------------------------------------- tau and weights
+def test_dynamic_tau_hand_derived():
+    ratio = 0.75 / 0.51  # (1 - min d) / (1 - max d + 0.01), d = [0.5, 0.25]
+    assert dynamic_tau_cifar([0.5, 0.25]) == pytest.approx(_sig(ratio))
+    assert dynamic_tau_imagenet([0.5, 0.25]) == pytest.approx(2 * _sig(ratio - 1))
+    assert dynamic_tau_cifar([0.5, 0.25]) == pytest.approx(0.813147, abs=1e-6)
+    assert dynamic_tau_imagenet([0.5, 0.25]) == pytest.approx(1.231046, abs=1e-6)
+
+
+def test_weights_hand_derived_and_normalised():
+    assert torch.allclose(cdb_weights([0.5, 0.25], tau=1.0), torch.tensor([4 / 3, 2 / 3]))
+    assert torch.allclose(cdb_weights([0.5, 0.25], tau=1.0, normalize=False),
+                          torch.tensor([0.5, 0.25]))
+    for variant in ('cifar', 'imagenet'):
+        w = cdb_weights(D, 'dynamic', variant)
+        assert w.sum().item() == pytest.approx(4.0, rel=1e-6)
+        assert bool((w[1:] > w[:-1]).all())  # harder class -> larger weight
+    tau_c, tau_i = dynamic_tau_cifar(D), dynamic_tau_imagenet(D)
+    d = torch.tensor(D, dtype=torch.float64)
+    assert torch.allclose(cdb_weights(D, 'dynamic', 'cifar'), (d ** tau_c / (d ** tau_c).sum() * 4).float())
+    assert torch.allclose(cdb_weights(D, 'dynamic', 'imagenet'), (d ** tau_i / (d ** tau_i).sum() * 4).float())
+
+
+def test_all_zero_difficulty_falls_back_to_uniform():
+    assert torch.equal(cdb_weights([0.0, 0.0, 0.0], 'dynamic'), torch.ones(3))
+
+
+@pytest.mark.parametrize('bad', [[], [0.5, 1.2], [-0.1, 0.5], [float('nan'), 0.1]])
+def test_rejects_bad_difficulty(bad):
+    with pytest.raises(ValueError, match='class_difficulty'):
+        cdb_weights(bad, 1.0)
+
+
+def test_rejects_bad_config():
+    with pytest.raises(ValueError, match='variant'):
+        CDBLoss(D, variant='egtea')
+    with pytest.raises(ValueError, match='tau'):
+        cdb_weights(D, tau='auto')
+    with pytest.raises(ValueError, match='num_classes'):
+        CDBLoss()
+    with pytest.raises(ValueError, match='columns'):
+        CDBLoss(D)(torch.zeros(2, 3), torch.tensor([0, 1]))
+
+
+# ---------------------------------------------------------------- hand-derived losses
+@pytest.mark.parametrize('variant,expected', [('cifar', 2 * LN2), ('imagenet', 1.5 * LN2)])
+def test_hand_derived_values(variant, expected):
+    x = torch.tensor([[0.0, 0.0], [0.0, math.log(3)]])  # CE = [ln2, ln4]
+    got = CDBLoss([0.5, 0.25], tau=1.0, variant=variant)(x, torch.tensor([0, 0]))
+    assert got.item() == pytest.approx(expected, rel=1e-6)
+
+
+# ---------------------------------------------------------------- reductions to plain CE
+@pytest.mark.parametrize('variant', ['cifar', 'imagenet'])
+@pytest.mark.parametrize('tau', ['dynamic', 1.0, 2.5])
+def test_uniform_difficulty_is_plain_ce(variant, tau):
+    x = _logits()
+    ce = F.cross_entropy(x, LABELS)
+    for d in ([1.0] * 4, [0.3] * 4):
+        assert torch.allclose(CDBLoss(d, tau=tau, variant=variant)(x, LABELS), ce)
+    assert torch.allclose(CDBLoss(num_classes=4, tau=tau, variant=variant)(x, LABELS), ce)
+
+
+def test_variants_match_official_reductions():
+    x = _logits()
+    cifar = CDBLoss(D, variant='cifar')
+    per = F.cross_entropy(x, LABELS, weight=cifar.class_weight, reduction='none')
+    assert torch.allclose(cifar(x, LABELS), per.mean())  # CE(reduction='none') -> torch.mean
+    imnet = CDBLoss(D, variant='imagenet')
+    assert torch.allclose(imnet(x, LABELS), F.cross_entropy(x, LABELS, weight=imnet.class_weight))
+
+
+# ---------------------------------------------------------------- per-epoch updates
+def test_update_difficulty_in_place_and_state_dict():
+    loss = CDBLoss(num_classes=4).to(torch.float64)
+    buf = loss.class_weight
+    x = _logits(dtype=torch.float64)
+    assert torch.allclose(loss(x, LABELS), F.cross_entropy(x, LABELS))
+    loss.update_difficulty(torch.tensor(D))
+    assert loss.class_weight is buf and buf.dtype == torch.float64
+    assert torch.allclose(loss.class_weight, cdb_weights(D, 'dynamic').double())
+    assert torch.allclose(loss.class_difficulty, torch.tensor(D, dtype=torch.float64))
+    fresh = CDBLoss(num_classes=4).double()
+    fresh.load_state_dict(loss.state_dict())
+    assert torch.allclose(fresh(x, LABELS), loss(x, LABELS))
+    assert not torch.allclose(fresh(x, LABELS), F.cross_entropy(x, LABELS))
+    with pytest.raises(ValueError, match='update_difficulty'):
+        loss.update_difficulty([0.5, 0.5])
+
+
+# ---------------------------------------------------------------- mmdet contract
+@pytest.mark.parametrize('variant', ['cifar', 'imagenet'])
+def test_reduction_override_weight_avg_factor(variant):
+    x = _logits()
+    loss = CDBLoss(D, variant=variant, loss_weight=2.0)
+    w_y = loss.class_weight[LABELS]
+    per = loss(x, LABELS, reduction_override='none')
+    assert torch.allclose(per, 2 * w_y * F.cross_entropy(x, LABELS, reduction='none'))
+    assert torch.allclose(loss(x, LABELS, reduction_override='sum'), per.sum())
+    ws = torch.tensor([1.0, 0.0, 2.0, 1.0, 0.5, 1.0])
+    assert torch.allclose(loss(x, LABELS, ws, avg_factor=3.0), (per * ws).sum() / (3 + EPS32))
+    denom = 6.0 if variant == 'cifar' else (w_y * ws).sum()
+    assert torch.allclose(loss(x, LABELS, ws), (per * ws).sum() / denom, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- numerics
+VARIANTS = ['cifar', 'imagenet']
+
+
+@pytest.mark.parametrize('variant', VARIANTS)
+def test_gradcheck_float64(variant):
+    loss = CDBLoss(D, variant=variant)
+    x = _logits(3, 4, dtype=torch.float64).requires_grad_()
+    y = torch.tensor([0, 3, 1])
+    assert torch.autograd.gradcheck(lambda z: loss(z, y), (x,))
+
+
+@pytest.mark.parametrize('variant', VARIANTS)
+def test_extreme_logits_finite(variant):
+    x = torch.tensor([[1000.0, -1000.0, 0.0, 1000.0], [-1000.0, 1000.0, -1000.0, 0.0]],
+                     requires_grad=True)
+    loss = CDBLoss(D, variant=variant)
+    for y in (torch.tensor([0, 1]), torch.tensor([1, 0]), torch.tensor([3, 2])):
+        out = loss(x, y)
+        (g,) = torch.autograd.grad(out, x)
+        assert torch.isfinite(out) and torch.isfinite(g).all()
+
+
+@pytest.mark.parametrize('variant', VARIANTS)
+def test_empty_batch_and_zero_weight_batch(variant):
+    x = torch.zeros(0, 4, requires_grad=True)
+    out = CDBLoss(D, variant=variant)(x, torch.zeros(0, dtype=torch.long))
+    assert out.item() == 0.0
+    out.backward()
+    assert x.grad.shape == (0, 4)
+    # class 0 perfectly classified -> weight 0; a batch of only class 0 gives 0, not NaN
+    z = torch.randn(2, 4, requires_grad=True)
+    out = CDBLoss([0.0, 0.4, 0.7, 0.9], variant=variant)(z, torch.tensor([0, 0]))
+    out.backward()
+    assert out.item() == 0.0 and torch.isfinite(z.grad).all()
+
+
+@pytest.mark.parametrize('variant', VARIANTS)
+def test_bf16_autocast_cpu(variant):
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(8, 4)
+    feats = torch.randn(6, 8)
+    loss = CDBLoss(D, variant=variant)
+    ref = loss(lin(feats), LABELS)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        logits = lin(feats)
+        out = loss(logits, LABELS)
+    assert logits.dtype == torch.bfloat16 and out.dtype == torch.float32
+    assert out.item() == pytest.approx(ref.item(), rel=3e-2)
+    out.backward()
+    assert torch.isfinite(lin.weight.grad).all()
