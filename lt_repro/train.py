@@ -5,7 +5,7 @@
 
 The work dir holds checkpoints and is never a Snakemake output: a rerun resumes from its
 ``last_checkpoint`` (written at every epoch end and on SIGTERM). Results are written atomically
-and only after a complete run. Exit codes: 0 done, 3 non-finite loss, 143 preempted (retry resumes).
+and only after a complete run. Exit codes: 0 done, 2 bad config, 3 non-finite loss, 4 disk/IO error, 143 preempted (retry resumes).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from pathlib import Path
 from lt_repro.record import atomic_write_json, run_record
 
 EXIT_NONFINITE = 3
+EXIT_IO = 4
 EXIT_PREEMPTED = 143
 
 
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config.fromfile(args.config)
     try:
         apply_overrides(cfg, parse_set(args.set), source=args.config)
-        resolve_placeholders(cfg)
+        train_counts = resolve_placeholders(cfg)
         check_constructor_args(cfg.model.loss, MODELS, f"{args.config}: model.loss")
     except (ConfigKeyError, FileNotFoundError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -97,6 +98,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_NONFINITE
     except PreemptedError:
         return EXIT_PREEMPTED
+    except OSError as err:
+        last = work_dir / "last_checkpoint"
+        kept = last.read_text().strip() if last.exists() else "none"
+        print(f"error: could not write {getattr(err, 'filename', None) or 'a file'} ({err.strerror or err}). "
+              f"Nothing half-written was kept; the last good checkpoint is {kept}. Free disk space "
+              f"and run again to resume.", file=sys.stderr)
+        return EXIT_IO
     metrics = {**runner.test()}
     best = sorted(work_dir.glob("best_*.pth"))
     if best:
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out_dir)
     meta = json.loads(args.meta)
     record = run_record(cfg, seed=args.seed, slug=args.slug, exp=args.exp, start=start,
-                        resumed_from=resumed, **meta)
+                        resumed_from=resumed, train_count_per_class=train_counts, **meta)
     atomic_write_json(out / "record.json", record)
     atomic_write_json(out / "metrics.json", metrics)
     print(f"wrote {out / 'metrics.json'}: top-1 error {metrics.get('top1_err_pct')}%", file=sys.stderr)
@@ -125,13 +133,16 @@ def resume_point(work_dir: Path) -> dict | None:
         raise FileNotFoundError(f"{last} points to {path}, which is missing; delete {last} to start over")
     import torch
 
-    meta = torch.load(path, map_location="cpu", weights_only=True)["meta"]
+    from lt_repro.mm.compat import own_checkpoint_globals
+
+    with own_checkpoint_globals():
+        meta = torch.load(path, map_location="cpu", weights_only=True)["meta"]
     return {"checkpoint": path.name, "epoch": int(meta["epoch"]), "iter": int(meta["iter"])}
 
 
 def resolve_placeholders(cfg) -> None:
     """Replace the string '${train_counts}' anywhere under ``model`` and the evaluators with the
-    training split's per-class counts, read from the train dataset's ``split_file``."""
+    training split's per-class counts, read from the train dataset's ``split_file``; return them."""
     split_file = cfg.train_dataloader.dataset.split_file
     counts = json.loads(Path(split_file).read_text())["train_counts"]
 
@@ -147,6 +158,7 @@ def resolve_placeholders(cfg) -> None:
 
     for key in ("model", "val_evaluator", "test_evaluator"):
         walk(cfg[key])
+    return counts
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ PY = sys.executable  # the environment Snakemake runs in (the project .venv)
 wildcard_constraints:
     # path pieces built from wildcards stay inside results/, work_dirs/ and data/
     slug=r"[a-z0-9]+",
-    exp=r"[A-Za-z0-9][A-Za-z0-9.+-]*_[A-Za-z0-9][A-Za-z0-9.+-]*",
+    exp=r"[A-Za-z0-9][A-Za-z0-9.+-]*(_[A-Za-z0-9][A-Za-z0-9.+-]*)+",  # e.g. imagenetlt_r10_cdb-ce
     seed=r"\d+",
     dataset=r"[A-Za-z0-9][A-Za-z0-9.+-]*",
 
@@ -31,15 +31,6 @@ def load_grid(path):
     return grid
 
 
-def experiments(grid):
-    return [f"{d}_{l}" for d in grid["datasets"] for l in grid["losses"]]
-
-
-def split_exp(exp):
-    dataset, loss = exp.split("_", 1)
-    return dataset, loss
-
-
 def run_dir(root, slug, exp, seed):
     return f"{root}/{slug}/{exp}/seed-{seed}"
 
@@ -49,6 +40,44 @@ def set_args(overrides):
     return " ".join(shlex.quote(f"{k}={v!r}") for k, v in overrides.items())
 
 
-def runtime_min(base):
-    """Runtime in minutes that grows with the attempt, so a retry after a time-out gets more."""
-    return lambda wildcards, attempt: base * attempt
+PAPER_RUNS = {slug: [] for slug in SLUGS}  # metrics.json files each paper target needs
+EXPERIMENTS = {}  # (slug, exp) → spec; filled by the paper workflow files through register()
+
+
+def register(slug, exp, *, command, inputs, gpu=0, cpus_per_gpu=0, threads=1, mem_mb=4000, runtime_min=60, seeds=(0,)):
+    """Declare one experiment of a paper's grid; returns its metrics.json paths (one per seed).
+
+    ``command(wildcards, out_dir)`` returns the shell command that trains and writes
+    out_dir/metrics.json and out_dir/record.json. Runtime grows with the attempt number, so a
+    retry after a time-out asks for more.
+    """
+    if (slug, exp) in EXPERIMENTS:
+        raise WorkflowError(f"experiment {slug}/{exp} is registered twice")
+    EXPERIMENTS[(slug, exp)] = dict(command=command, inputs=inputs, gpu=gpu, cpus_per_gpu=cpus_per_gpu,
+                                    threads=threads, mem_mb=mem_mb, runtime_min=runtime_min)
+    return [f"{RESULTS}/{slug}/{exp}/seed-{s}/metrics.json" for s in seeds]
+
+
+def spec_of(wc):
+    try:
+        return EXPERIMENTS[(wc.slug, wc.exp)]
+    except KeyError:
+        known = sorted(e for s, e in EXPERIMENTS if s == wc.slug)
+        raise WorkflowError(f"no experiment '{wc.exp}' in paper '{wc.slug}'; known: {known[:20]}") from None
+
+
+def train_command(config, *, slug, overrides, meta, launcher_gpus=0):
+    """Shell command for lt_repro.train; with GPUs it runs under torchrun, one process per GPU."""
+    def command(wc, out_dir):
+        work = run_dir(WORK, slug, wc.exp, wc.seed)
+        launch = (f"{PY} -m torch.distributed.run --standalone --nproc-per-node {launcher_gpus} -m lt_repro.train"
+                  if launcher_gpus > 1 else f"{PY} -m lt_repro.train")
+        extra = " --launcher pytorch" if launcher_gpus > 1 else ""
+        return (f"{launch} {config} --work-dir {work} --out-dir {out_dir} --seed {wc.seed} --slug {slug} "
+                f"--exp {wc.exp} --threads {config_threads()} --meta {shlex.quote(json.dumps(meta))}{extra} "
+                f"--set {set_args(overrides)}")
+    return command
+
+
+def config_threads():
+    return config.get("threads_per_cpu_job", 1)

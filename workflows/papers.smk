@@ -1,8 +1,5 @@
-# One target per paper. Each paper's runs are added by its own workflow file as its track lands;
-# until then its page lists every published number as "not run".
-PAPER_RUNS = {slug: [] for slug in SLUGS}
-
-
+# One target per paper: its report page, which needs every run in PAPER_RUNS[slug] (filled by the
+# paper workflow files, included before this one). Published numbers with no run say "not run".
 for _slug in SLUGS:
 
     rule:

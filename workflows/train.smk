@@ -1,29 +1,24 @@
-# Generic training rule; paper files reuse it with `use rule train_classifier as … with:`.
+# One training rule for every paper. Each paper's workflow file registers its experiments with
+# `register(slug, exp, ...)` (common.smk); the rule looks the spec up by (slug, exp).
 # Checkpoints live in work_dirs/ (a param, not an output): a failed or preempted attempt deletes
 # nothing there, and the retry resumes from the last checkpoint.
 
 
-rule train_classifier:
+rule train:
     input:
-        config="configs/demo/cnn_1xb128-6e_mnist-lt.py",
-        split=f"{DATA}/demo/mnist-lt-r10.split.json",
+        unpack(lambda wc: spec_of(wc)["inputs"]),
     output:
-        metrics=f"{RESULTS}/demo/{{exp}}/seed-{{seed}}/metrics.json",
-        record=f"{RESULTS}/demo/{{exp}}/seed-{{seed}}/record.json",
+        metrics=f"{RESULTS}/{{slug}}/{{exp}}/seed-{{seed}}/metrics.json",
+        record=f"{RESULTS}/{{slug}}/{{exp}}/seed-{{seed}}/record.json",
     params:
-        work_dir=lambda wc: run_dir(WORK, "demo", wc.exp, wc.seed),
-        out_dir=lambda wc, output: str(Path(output.metrics).parent),
-        overrides="",
-        meta="{}",
-        slug="demo",
+        command=lambda wc, output: spec_of(wc)["command"](wc, Path(output.metrics).parent),
     log:
-        f"{WORK}/logs/demo/{{exp}}/seed-{{seed}}.log",
-    threads: 1
+        f"{WORK}/logs/{{slug}}/{{exp}}/seed-{{seed}}.log",
+    threads: lambda wc: spec_of(wc)["threads"]
     resources:
-        gpu=0,
-        mem_mb=4000,
-        runtime=runtime_min(30),
+        gpu=lambda wc: spec_of(wc)["gpu"],
+        cpus_per_gpu=lambda wc: spec_of(wc)["cpus_per_gpu"],
+        mem_mb=lambda wc: spec_of(wc)["mem_mb"],
+        runtime=lambda wc, attempt: spec_of(wc)["runtime_min"] * attempt,
     shell:
-        "{PY} -m lt_repro.train {input.config} --work-dir {params.work_dir} --out-dir {params.out_dir} "
-        "--seed {wildcards.seed} --slug {params.slug} --exp {wildcards.exp} --threads {threads} "
-        "--meta '{params.meta}' --set {params.overrides} > {log} 2>&1"
+        "{params.command} > {log} 2>&1"

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
-from . import mnist
+from functools import partial
+
+from . import cifar, imagenet, inat, mnist
+from .images import IMAGENET_MEAN, IMAGENET_STD, decoder
+from .transforms import PadCropFlip, Transformed, black_fill
 
 
 @dataclass(frozen=True)
@@ -16,9 +20,20 @@ class Source:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     num_classes: int
+    # optional: augmentation applied on access to each training image (C×H×W normalised tensor)
+    train_transform: Callable[[torch.Tensor], torch.Tensor] | None = None
+    # optional: lazy decoding for file-based sources, (paths, subset) → indexable of tensors
+    decode: Callable[[np.ndarray, str], Sequence[torch.Tensor]] | None = None
+
+    def images_for(self, images: np.ndarray, subset: str):
+        """What LTSplitDataset indexes: tensors (augmented on access for 'train' when a transform is set)."""
+        if self.decode is not None:
+            return self.decode(images, subset)
+        x = self.to_tensor(images)
+        return Transformed(x, self.train_transform) if subset == "train" and self.train_transform else x
 
     def to_tensor(self, images: np.ndarray) -> torch.Tensor:
-        x = torch.as_tensor(np.ascontiguousarray(images), dtype=torch.float32).div_(255.0)
+        x = torch.as_tensor(np.require(images, requirements=["C", "W"]), dtype=torch.float32).div_(255.0)
         if x.dim() == 3:  # N×H×W grey → N×1×H×W
             x = x.unsqueeze(1)
         elif x.shape[-1] in (1, 3):  # N×H×W×C → N×C×H×W
@@ -28,9 +43,18 @@ class Source:
         return (x - mean) / std
 
 
+_CB_MEAN = _CB_STD = (128 / 255,) * 3
 _SOURCES: dict[str, Source] = {
     # mean/std of the MNIST training set, as in PyTorch's examples/mnist
     "mnist": Source(mnist.load, (0.1307,), (0.3081,), 10),
+    # x/128 − 1, the standardisation of Cui et al. 2019 (official src/cifar_model.py); pad 4 + crop 32 + flip
+    "cifar10": Source(cifar.load_cifar10, _CB_MEAN, _CB_STD, 10, PadCropFlip(4, 32, black_fill(_CB_MEAN, _CB_STD))),
+    "cifar100": Source(cifar.load_cifar100, _CB_MEAN, _CB_STD, 100, PadCropFlip(4, 32, black_fill(_CB_MEAN, _CB_STD))),
+    # file-based, decoded lazily at 224 px (torchvision ImageNet recipe, see lt_repro/data/images.py)
+    "imagenet-lt": Source(imagenet.load_lt, IMAGENET_MEAN, IMAGENET_STD, 1000, decode=decoder(224)),
+    "imagenet": Source(imagenet.load_full, IMAGENET_MEAN, IMAGENET_STD, 1000, decode=decoder(224)),
+    "inat2017": Source(partial(inat.load, version="2017"), IMAGENET_MEAN, IMAGENET_STD, 5089, decode=decoder(224)),
+    "inat2018": Source(partial(inat.load, version="2018"), IMAGENET_MEAN, IMAGENET_STD, 8142, decode=decoder(224)),
 }
 
 

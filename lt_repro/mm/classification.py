@@ -67,7 +67,7 @@ class LTSplitDataset(torch.utils.data.Dataset):
         if subset != "test":
             idx = np.asarray(split[subset], dtype=np.int64)
             images, labels = images[idx], labels[idx]
-        self.images = loader.to_tensor(images)
+        self.images = loader.images_for(images, subset)  # tensors; augmented on access for train
         self.labels = torch.as_tensor(labels, dtype=torch.long)
         self.train_counts = split["train_counts"]
         self.metainfo = {"source": source, "subset": subset, "num_classes": len(self.train_counts)}

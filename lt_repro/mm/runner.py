@@ -2,15 +2,35 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from mmdet.registry import DATA_SAMPLERS, LOOPS
 from mmengine.dataset import DefaultSampler
 from mmengine.runner import EpochBasedTrainLoop, Runner
 
+from .compat import own_checkpoint_globals
+
 
 class AtomicCheckpointRunner(Runner):
     """Checkpoints go to ``<name>.partial`` and are renamed when complete: a full disk or a kill
-    during the save never replaces a good checkpoint with a half-written one."""
+    during the save never replaces a good checkpoint with a half-written one. Checkpoints inside
+    the work dir (our own) load with mmengine's extra globals allowed; others with the plain
+    ``weights_only=True`` unpickler."""
+
+    def _is_own(self, filename) -> bool:
+        return Path(filename).resolve().is_relative_to(Path(self.work_dir).resolve())
+
+    def load_checkpoint(self, filename, *args, **kwargs):
+        if not self._is_own(filename):
+            return super().load_checkpoint(filename, *args, **kwargs)
+        with own_checkpoint_globals():
+            return super().load_checkpoint(filename, *args, **kwargs)
+
+    def resume(self, filename, *args, **kwargs):
+        if not self._is_own(filename):
+            raise ValueError(f"refusing to resume from {filename}: not in the work dir {self.work_dir}")
+        with own_checkpoint_globals():
+            return super().resume(filename, *args, **kwargs)
 
     def save_checkpoint(self, out_dir, filename, *args, **kwargs):
         partial = filename + ".partial"

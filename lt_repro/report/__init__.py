@@ -1,0 +1,13 @@
+"""Comparison of our runs with published numbers, and the HTML report.
+
+published.py  schema + loading of configs/published/<slug>.yaml
+runs.py       reading results/<slug>/<exp>/seed-<n>/{metrics,record}.json
+compare.py    pure functions: aggregation (mean ± sample std, n), verdicts, comparison rows
+demo.py       pure functions for the MNIST-LT demo table (ρ × loss cells, per-class means)
+plots.py      matplotlib (Agg) figures
+html.py       reports/index.html, reports/<slug>.html, reports/demo.html (jinja2 templates)
+_io.py        atomic writes (temporary file in the same folder, then os.replace)
+__main__.py   CLI: ``python -m lt_repro.report {compare,html,validate}``
+
+No torch import anywhere in this package: it must run where only the report stack is installed.
+"""

@@ -1,0 +1,106 @@
+"""Command line of the report layer (called by workflows/report.smk).
+
+  python -m lt_repro.report compare --slug SLUG --results results --published configs/published \
+      --out results/SLUG/comparison.tsv
+  python -m lt_repro.report html --results results --published configs/published --out reports [--only SLUG]
+  python -m lt_repro.report validate --published configs/published
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ._io import atomic_write_text
+from .compare import TSV_COLUMNS, VERDICTS, compare, summarize, to_tsv, unmatched_exps
+from .published import PublishedError, load_all, load_slug
+from .runs import RunsError, load_runs
+
+
+def _compare(args: argparse.Namespace) -> int:
+    entries = load_slug(args.published, args.slug)
+    if not entries and not (Path(args.published) / f"{args.slug}.yaml").exists():
+        print(f"note: {args.published}/{args.slug}.yaml does not exist; writing a header-only table",
+              file=sys.stderr)
+    runs = load_runs(args.results, args.slug)
+    rows = compare(entries, runs)
+    atomic_write_text(args.out, to_tsv(rows))
+    s = summarize(rows, unmatched_exps(entries, runs))
+    print(f"{args.slug}: {s.published} published, {s.compared} run, "
+          + ", ".join(f"{s.counts[v]} {v}" for v in VERDICTS)
+          + f"; {s.unmatched} experiment(s) without published counterpart -> {args.out}")
+    return 0
+
+
+def _html(args: argparse.Namespace) -> int:
+    from .html import render_all  # jinja2/matplotlib only for this subcommand
+
+    written = render_all(args.results, args.published, args.out, only=args.only)
+    print(f"wrote {len(written)} files under {args.out}/ (open {Path(args.out) / 'index.html'})")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    found = load_all(args.published)
+    for slug, entries in found.items():
+        print(f"{slug}: {len(entries)} entries OK")
+    if not found:
+        print(f"no *.yaml files in {args.published}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m lt_repro.report",
+        description="Compare our runs with published numbers and render the HTML report. Runs are read from "
+                    "RESULTS/<slug>/<exp>/seed-<n>/metrics.json (+ record.json); published numbers from "
+                    "PUBLISHED/<slug>.yaml (schema: configs/published/SCHEMA.md). Outputs are written atomically.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{compare,html,validate}")
+
+    c = sub.add_parser(
+        "compare", help="write one paper's comparison.tsv",
+        description="Join PUBLISHED/SLUG.yaml with the runs under RESULTS/SLUG/ and write a TSV with columns: "
+                    + " ".join(TSV_COLUMNS) + ". ours_mean/ours_std are the mean and sample std (ddof=1) over "
+                    "seeds, n the number of seeds with the key, delta = ours_mean - published. verdict: 'match' "
+                    "(|delta| <= half a unit of the published number's last printed digit), 'within tolerance' "
+                    "(|delta| <= the entry's tolerance), 'mismatch', or 'not run' (n = 0).")
+    c.add_argument("--slug", required=True, help="paper slug: cb, eql, seesaw, db, cdb (or demo)")
+    c.add_argument("--results", type=Path, default=Path("results"), help="results root (default: results)")
+    c.add_argument("--published", type=Path, default=Path("configs/published"),
+                   help="folder of <slug>.yaml files (default: configs/published)")
+    c.add_argument("--out", type=Path, required=True, help="TSV to write, e.g. results/SLUG/comparison.tsv")
+    c.set_defaults(func=_compare)
+
+    h = sub.add_parser(
+        "html", help="render the whole report",
+        description="Write OUT/index.html, OUT/<slug>.html for cb eql seesaw db cdb, OUT/demo.html and "
+                    "OUT/img/*.png. Works with no results at all (every published row then says 'not run').")
+    h.add_argument("--results", type=Path, default=Path("results"), help="results root (default: results)")
+    h.add_argument("--published", type=Path, default=Path("configs/published"),
+                   help="folder of <slug>.yaml files (default: configs/published)")
+    h.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    h.add_argument("--only", metavar="SLUG", default=None,
+                   help="re-render only this page (cb, eql, seesaw, db, cdb or demo) and index.html; pages that "
+                        "do not exist yet are rendered too, so every link of the index resolves")
+    h.set_defaults(func=_html)
+
+    v = sub.add_parser("validate", help="check every PUBLISHED/*.yaml against the schema",
+                       description="Load and validate every <slug>.yaml; the first error names file, entry and field.")
+    v.add_argument("--published", type=Path, default=Path("configs/published"),
+                   help="folder of <slug>.yaml files (default: configs/published)")
+    v.set_defaults(func=_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (PublishedError, RunsError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

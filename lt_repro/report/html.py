@@ -1,0 +1,210 @@
+"""HTML report: ``index.html``, one page per paper and ``demo.html``, rendered from jinja2 templates
+(lt_repro/report/templates/). Numbers come only from configs/published/*.yaml and results/; the
+templates hold no numbers. Every file is written atomically; images go to ``<out>/img/``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+
+from . import demo as demo_mod
+from ._io import atomic_write_text
+from .compare import Row, Stat, aggregate, compare, metric_values, summarize, unmatched_exps
+from .published import Entry, load_slug
+from .runs import Run, load_runs
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Paper:
+    slug: str
+    title: str
+    citation: str
+    code: str  # official code repository
+
+
+PAPERS = (
+    Paper("cb", "Class-Balanced Loss Based on Effective Number of Samples", "Cui et al., CVPR 2019",
+          "https://github.com/richardaecn/class-balanced-loss"),
+    Paper("eql", "Equalization Loss for Long-Tailed Object Recognition", "Tan et al., CVPR 2020",
+          "https://github.com/tztztztztz/eql.detectron2"),
+    Paper("seesaw", "Seesaw Loss for Long-Tailed Instance Segmentation", "Wang et al., CVPR 2021",
+          "https://github.com/open-mmlab/mmdetection/tree/main/configs/seesaw_loss"),
+    Paper("db", "Distribution-Balanced Loss for Multi-Label Classification in Long-Tailed Datasets",
+          "Wu et al., ECCV 2020", "https://github.com/wutong16/DistributionBalancedLoss"),
+    Paper("cdb", "Class-Wise Difficulty-Balanced Loss for Solving Class-Imbalance", "Sinha et al., ACCV 2020",
+          "https://github.com/hitachi-rd-cv/CDB-loss"),
+)
+SLUGS = tuple(p.slug for p in PAPERS)
+HEADLINE_KEYS = ("top1_err_pct", "top1_acc_pct", "mean_class_acc_pct", "many_acc_pct", "medium_acc_pct",
+                 "few_acc_pct", "segm_AP_pct", "segm_APr_pct", "segm_APc_pct", "segm_APf_pct", "bbox_AP_pct",
+                 "mAP_pct", "head_mAP_pct", "medium_mAP_pct", "tail_mAP_pct")
+DEMO_PLOT = "img/demo_per_class_acc.png"
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=jinja2.select_autoescape(["html"]),
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["stat"] = fmt_stat
+    env.filters["num"] = fmt_num
+    return env
+
+
+def fmt_num(x: float | None, digits: int = 2, signed: bool = False) -> str:
+    if x is None:
+        return "–"
+    return f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+
+
+def fmt_stat(stat: Stat, digits: int = 2) -> str:
+    """'41.53 ± 0.42 (n=3)'; without ± for a single seed; 'not run' for none."""
+    if stat.n == 0 or stat.mean is None:
+        return "not run"
+    if stat.std is None:
+        return f"{stat.mean:.{digits}f} (n={stat.n})"
+    return f"{stat.mean:.{digits}f} ± {stat.std:.{digits}f} (n={stat.n})"
+
+
+def rel_link(target: Path, out_dir: Path) -> str:
+    """URL of ``target`` relative to the folder holding the page."""
+    rel = os.path.relpath(Path(target).resolve(), Path(out_dir).resolve())
+    return quote(Path(rel).as_posix())
+
+
+def _run_links(runs, out_dir: Path) -> list[dict]:
+    return [{"label": f"seed {r.seed}", "href": rel_link(r.metrics_path, out_dir)} for r in runs]
+
+
+def _thresholds(runs_by_exp: dict[str, list[Run]]) -> list[dict]:
+    """Distinct many/medium/few thresholds written by the metrics of these runs."""
+    seen: dict[tuple, list[str]] = {}
+    for exp, runs in runs_by_exp.items():
+        for r in runs:
+            t = (r.metrics.get("shot_many_above"), r.metrics.get("shot_few_below"))
+            if t[0] is not None and t[1] is not None:
+                seen.setdefault(t, [])
+                if exp not in seen[t]:
+                    seen[t].append(exp)
+    return [{"many_above": k[0], "few_below": k[1], "exps": v} for k, v in sorted(seen.items())]
+
+
+def _row_view(row: Row, out_dir: Path, footnote: int) -> dict:
+    e: Entry = row.entry
+    digits = max(1, min(3, e.decimals))
+    return {
+        "entry": e, "footnote": footnote, "ours": fmt_stat(row.stat, digits),
+        "links": _run_links(row.runs, out_dir), "missing_key": _run_links(row.runs_without_key, out_dir),
+        "delta": fmt_num(row.delta, digits + 1, signed=True) if row.delta is not None else "",
+        "verdict": row.verdict, "verdict_class": row.verdict.replace(" ", "-"),
+        "better": row.better,
+    }
+
+
+def paper_context(paper: Paper, published_dir: Path, results_dir: Path, out_dir: Path) -> dict:
+    entries = load_slug(published_dir, paper.slug)
+    runs_by_exp = load_runs(results_dir, paper.slug)
+    rows = compare(entries, runs_by_exp)
+    provenances: list[str] = []
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        if row.entry.provenance not in provenances:
+            provenances.append(row.entry.provenance)
+        view = _row_view(row, out_dir, provenances.index(row.entry.provenance) + 1)
+        groups.setdefault(row.entry.table, []).append(view)
+    unmatched = []
+    for exp in unmatched_exps(entries, runs_by_exp):
+        runs = runs_by_exp[exp]
+        metrics = [(k, aggregate(metric_values(runs, k)[0])) for k in HEADLINE_KEYS]
+        unmatched.append({"exp": exp, "links": _run_links(runs, out_dir),
+                          "metrics": [(k, fmt_stat(s)) for k, s in metrics if s.n]})
+    yaml_path = Path(published_dir) / f"{paper.slug}.yaml"
+    return {
+        "paper": paper, "groups": list(groups.items()), "footnotes": provenances,
+        "unmatched": unmatched, "summary": summarize(rows, [u["exp"] for u in unmatched]),
+        "thresholds": _thresholds(runs_by_exp),
+        "yaml_href": rel_link(yaml_path, out_dir) if yaml_path.exists() else None,
+        "yaml_name": yaml_path.as_posix(),
+        "results_name": f"{(Path(results_dir) / paper.slug).as_posix()}/",
+    }
+
+
+def _demo_stat(stat: Stat, n_error: int, keep_n: bool) -> str:
+    """Demo cell: '–' for an empty shot group; '(n=k)' only on the error column or where n differs."""
+    if stat.n == 0:
+        return "–"
+    text = fmt_stat(stat)
+    return text if keep_n or stat.n != n_error else text.rsplit(" (n=", 1)[0]
+
+
+def demo_context(results_dir: Path, published_dir: Path, out_dir: Path, draw: bool = True) -> dict:
+    """Context of demo.html; ``draw=False`` skips the plot (for the index status line only)."""
+    runs_by_exp = load_runs(results_dir, demo_mod.SLUG)
+    cells = demo_mod.build_cells(runs_by_exp)
+    rhos, losses, by_pair = demo_mod.grid(cells)
+    table, err = [], demo_mod.TABLE_KEYS[0]
+    for loss in losses:
+        row = []
+        for rho in rhos:
+            cell = by_pair.get((rho, loss))
+            row.append(None if cell is None else {
+                "stats": {k: _demo_stat(cell.stats[k], cell.stats[err].n, keep_n=k == err)
+                          for k in demo_mod.TABLE_KEYS},
+                "links": _run_links(cell.runs, out_dir), "exp": cell.exp})
+        table.append({"loss": loss, "cells": row})
+    plot = None
+    if cells and draw:
+        from .plots import per_class_accuracy_plot  # matplotlib only when there is something to draw
+
+        per_class_accuracy_plot(cells, Path(out_dir) / DEMO_PLOT)
+        plot = DEMO_PLOT
+    published = load_slug(published_dir, demo_mod.SLUG)
+    pub_rows = [_row_view(r, out_dir, 0) for r in compare(published, runs_by_exp)]
+    shot_groups: dict[str, dict] = {}
+    for c in cells:  # class counts per shot group depend on ρ only
+        if c.group_sizes:
+            shot_groups.setdefault(f"{c.rho:g}", c.group_sizes)
+    return {
+        "rhos": [f"{r:g}" for r in rhos], "table": table, "plot": plot, "n_exps": len(cells),
+        "n_runs": sum(len(c.runs) for c in cells), "thresholds": _thresholds(runs_by_exp),
+        "shot_groups": shot_groups, "published_rows": pub_rows,
+    }
+
+
+def render_all(results_dir: str | Path, published_dir: str | Path, out_dir: str | Path,
+               only: str | None = None) -> list[Path]:
+    """Write index.html, one page per paper and demo.html; returns the written paths.
+
+    ``only=SLUG`` re-renders that page and index.html, plus any page that does not exist yet, so that
+    every link of the index resolves (what the per-paper Snakemake rule needs).
+    """
+    results_dir, published_dir, out_dir = Path(results_dir), Path(published_dir), Path(out_dir)
+    if only is not None and only not in SLUGS + (demo_mod.SLUG,):
+        raise ValueError(f"--only {only!r}: unknown page; choose one of {', '.join(SLUGS + (demo_mod.SLUG,))}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def wanted(slug: str) -> bool:
+        return only is None or only == slug or not (out_dir / f"{slug}.html").exists()
+
+    env = _env()
+    written, index_items = [], []
+    for paper in PAPERS:
+        ctx = paper_context(paper, published_dir, results_dir, out_dir)
+        if wanted(paper.slug):
+            written.append(atomic_write_text(out_dir / f"{paper.slug}.html",
+                                             env.get_template("paper.html").render(**ctx)))
+        index_items.append({"paper": paper, "href": f"{paper.slug}.html", "summary": ctx["summary"]})
+    draw_demo = wanted(demo_mod.SLUG)
+    dctx = demo_context(results_dir, published_dir, out_dir, draw=draw_demo)
+    if draw_demo:
+        written.append(atomic_write_text(out_dir / "demo.html", env.get_template("demo.html").render(**dctx)))
+        if dctx["plot"]:
+            written.append(out_dir / dctx["plot"])
+    written.append(atomic_write_text(out_dir / "index.html", env.get_template("index.html").render(
+        items=index_items, demo={"href": "demo.html", "n_exps": dctx["n_exps"], "n_runs": dctx["n_runs"]})))
+    return written

@@ -1,0 +1,120 @@
+# Single-label classification grids (cb, cdb, and the classification cells of eql and seesaw).
+# A paper file registers a grid with one line:
+#     PAPER_RUNS["cb"] += register_classification_grid("cb", "configs/cb/grid.yaml")
+# Grid schema (see configs/cb/grid.yaml): config, exp (pattern over {dataset} {backbone} {loss}),
+# resources, seeds, datasets (source, protocol, rho, and optional config/parts/overrides/resources),
+# losses and optional backbones (dotted --set overrides).
+
+CIFAR_FILES = {
+    "cifar10": [f"{DATA}/cifar/cifar-10-batches-py/{n}" for n in
+                ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch", "batches.meta"]],
+    "cifar100": [f"{DATA}/cifar/cifar-100-python/{n}" for n in ["train", "test", "meta"]],
+}
+# what a source needs on disk: downloaded by the rules below (CIFAR, ImageNet-LT val/test lists) or
+# provided by the user (ILSVRC-2012 images, the ImageNet-LT train list, iNaturalist) — Snakemake then
+# reports the missing file by name
+SOURCE_ROOT = {"cifar10": "cifar", "cifar100": "cifar", "imagenet-lt": "imagenet", "imagenet": "imagenet",
+               "inat2017": "inat2017", "inat2018": "inat2018"}
+SOURCE_FILES = {
+    **CIFAR_FILES,
+    "imagenet-lt": [f"{DATA}/imagenet/ImageNet_LT_{s}.txt" for s in ("train", "val", "test")],
+    "imagenet": [f"{DATA}/imagenet/train", f"{DATA}/imagenet/val"],
+    "inat2017": [f"{DATA}/inat2017/train2017.json", f"{DATA}/inat2017/val2017.json"],
+    "inat2018": [f"{DATA}/inat2018/train2018.json", f"{DATA}/inat2018/val2018.json"],
+}
+CLS_DATASETS = {}  # (slug, dataset) → dataset spec of its grid
+
+
+localrules:
+    fetch_imagenet_lt_lists,
+
+
+for _src in CIFAR_FILES:
+
+    rule:
+        name:
+            f"fetch_{_src}"
+        output:
+            CIFAR_FILES[_src],
+        log:
+            f"{WORK}/logs/data/{_src}.log",
+        shell:
+            f"{PY} -m lt_repro.data fetch {_src} --root {DATA}/cifar > {{log}} 2>&1"
+
+
+rule fetch_imagenet_lt_lists:
+    output:
+        [f"{DATA}/imagenet/ImageNet_LT_{s}.txt" for s in ("val", "test")],
+    log:
+        f"{WORK}/logs/data/imagenet-lt-lists.log",
+    shell:
+        "{PY} -m lt_repro.data fetch imagenet-lt --root {DATA}/imagenet > {log} 2>&1"
+
+
+def _split_spec(wc):
+    try:
+        return CLS_DATASETS[(wc.slug, wc.dataset)]
+    except KeyError:
+        raise WorkflowError(f"no dataset '{wc.dataset}' in the classification grids of '{wc.slug}'") from None
+
+
+def _split_args(spec):
+    args = [f"--rho {spec['rho']}"] if "rho" in spec else []
+    args += [f"--protocol {spec['protocol']}"] if "protocol" in spec else []
+    args += [f"--seed {spec['split_seed']}"] if "split_seed" in spec else []
+    return " ".join(args)
+
+
+rule classification_split:
+    input:
+        lambda wc: SOURCE_FILES[_split_spec(wc)["source"]],
+    output:
+        f"{DATA}/splits/{{slug}}/{{dataset}}.split.json",
+    params:
+        source=lambda wc: _split_spec(wc)["source"],
+        root=lambda wc: f"{DATA}/{SOURCE_ROOT[_split_spec(wc)['source']]}",
+        args=lambda wc: _split_args(_split_spec(wc)),
+    log:
+        f"{WORK}/logs/data/{{slug}}-{{dataset}}.split.log",
+    shell:
+        "{PY} -m lt_repro.data split {params.source} --root {params.root} {params.args} --out {output} > {log} 2>&1"
+
+
+def register_classification_grid(slug, path):
+    """Register every cell (dataset × backbone × loss × seed) of a classification grid; returns the
+    metrics.json paths, to be appended to PAPER_RUNS[slug]."""
+    grid = load_grid(path)
+    runs = []
+    backbones = grid.get("backbones") or {None: {}}
+    for dataset, spec in grid["datasets"].items():
+        if (slug, dataset) in CLS_DATASETS and CLS_DATASETS[(slug, dataset)] != spec:
+            raise WorkflowError(f"{path}: dataset '{dataset}' of '{slug}' is defined twice, differently")
+        CLS_DATASETS[(slug, dataset)] = spec
+        for backbone, bb_overrides in backbones.items():
+            for loss in spec.get("losses", grid["losses"]):
+                runs += _register_cell(slug, grid, path, dataset, spec, backbone, bb_overrides, loss)
+    return runs
+
+
+def _register_cell(slug, grid, path, dataset, spec, backbone, bb_overrides, loss):
+    if loss not in grid["losses"]:
+        raise WorkflowError(f"{path}: dataset '{dataset}' lists loss '{loss}', which is not under 'losses'")
+    config_file = spec.get("config", grid["config"])
+    split = f"{DATA}/splits/{slug}/{dataset}.split.json"
+    root = f"{DATA}/{SOURCE_ROOT[spec['source']]}"
+    data = {f"{part}_dataloader.dataset.{key}": value for part in spec.get("parts", grid.get("parts", ["train", "test"]))
+            for key, value in (("split_file", split), ("root", root), ("source", spec["source"]))}
+    overrides = {**data, **spec.get("overrides", {}), **bb_overrides, **grid["losses"][loss]}
+    res = {**grid.get("resources", {}), **spec.get("resources", {})}
+    gpus = res.get("gpu", 0)
+    exp = grid.get("exp", "{dataset}_{loss}").format(dataset=dataset, backbone=backbone, loss=loss)
+    meta = {"dataset": dataset, "loss": loss, "imbalance_ratio": spec.get("rho"),
+            "backbone": backbone or spec.get("backbone") or grid.get("backbone")}
+    return register(
+        slug, exp,
+        command=train_command(config_file, slug=slug, overrides=overrides, meta=meta, launcher_gpus=gpus),
+        inputs={"config": config_file, "split": split, "data": SOURCE_FILES[spec["source"]]},
+        gpu=gpus, cpus_per_gpu=res.get("cpus_per_gpu", 0), threads=max(1, gpus * res.get("cpus_per_gpu", 1)),
+        mem_mb=res.get("mem_mb", 16000), runtime_min=res.get("runtime_min", 240),
+        seeds=grid.get("seeds", [0]),
+    )
