@@ -81,3 +81,27 @@ def train_command(config, *, slug, overrides, meta, launcher_gpus=0):
 
 def config_threads():
     return config.get("threads_per_cpu_job", 1)
+
+
+def register_demo_grid(grid, mnist_files):
+    """Register every dataset × loss of the demo grid; return the metrics.json paths."""
+    runs = []
+    for dataset, spec in grid["datasets"].items():
+        split = f"{DATA}/demo/{dataset}.split.json"
+        data = {f"{part}_dataloader.dataset.{key}": value for part in ("train", "val", "test")
+                for key, value in (("split_file", split), ("root", f"{DATA}/mnist"))}
+        for loss, overrides in grid["losses"].items():
+            meta = {"dataset": dataset, "loss": loss, "imbalance_ratio": spec["rho"], "backbone": "SmallCNN"}
+            runs += register(
+                "demo", f"{dataset}_{loss}",
+                command=train_command(grid["config"], slug="demo",
+                                      overrides={**data, **grid.get("overrides", {}), **overrides}, meta=meta),
+                inputs={"config": grid["config"], "split": split, "mnist": mnist_files},
+                threads=config_threads(), mem_mb=3000, runtime_min=30, seeds=config["demo"]["seeds"],
+            )
+    return runs
+
+
+def runs_of(slug):
+    """The metrics.json files a paper's (or the demo's) comparison joins."""
+    return DEMO_RUNS if slug == "demo" else PAPER_RUNS.get(slug, [])

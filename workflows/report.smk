@@ -6,20 +6,21 @@ localrules:
     report_page,
 
 
-def runs_of(slug):
-    if slug == "demo":
-        return DEMO_RUNS
-    return PAPER_RUNS.get(slug, [])
-
-
 rule compare:
     input:
         runs=lambda wc: runs_of(wc.slug),
     output:
         f"{RESULTS}/{{slug}}/comparison.tsv",
+    params:
+        py=PY,
+        results=lambda wc, output: Path(output[0]).parents[1],
+    log:
+        f"{WORK}/logs/{{slug}}/compare.log",
+    conda:
+        "../environment.yml"
     shell:
-        "{PY} -m lt_repro.report compare --slug {wildcards.slug} --results {RESULTS} "
-        "--published configs/published --out {output}"
+        "{params.py} -m lt_repro.report compare --slug {wildcards.slug} --results {params.results} "
+        "--published configs/published --out {output} > {log} 2>&1"
 
 
 rule report_page:
@@ -27,7 +28,15 @@ rule report_page:
         f"{RESULTS}/{{slug}}/comparison.tsv",
     output:
         f"{REPORTS}/{{slug}}.html",
+    params:
+        py=PY,
+        results=lambda wc, input: Path(input[0]).parents[1],
+        reports=lambda wc, output: Path(output[0]).parent,
+    log:
+        f"{WORK}/logs/{{slug}}/report.log",
+    conda:
+        "../environment.yml"
     shell:
         # also refreshes reports/index.html, which lists every page with its status
-        "{PY} -m lt_repro.report html --results {RESULTS} --published configs/published "
-        "--out {REPORTS} --only {wildcards.slug}"
+        "{params.py} -m lt_repro.report html --results {params.results} --published configs/published "
+        "--out {params.reports} --only {wildcards.slug} > {log} 2>&1"

@@ -20,5 +20,7 @@ rule train:
         cpus_per_gpu=lambda wc: spec_of(wc)["cpus_per_gpu"],
         mem_mb=lambda wc: spec_of(wc)["mem_mb"],
         runtime=lambda wc, attempt: spec_of(wc)["runtime_min"] * attempt,
+    conda:
+        "../environment.yml"
     shell:
         "{params.command} > {log} 2>&1"
