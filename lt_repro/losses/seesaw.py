@@ -1,0 +1,215 @@
+r"""Seesaw Loss (Wang et al., "Seesaw Loss for Long-Tailed Instance Segmentation", CVPR 2021,
+arXiv:2008.10032), vectorised re-implementation of mmdet 3.3.0
+``mmdet/models/losses/seesaw_loss.py`` (the official code; its numbers are matched to ~1e-6).
+
+Paper (Sec. 3, equations for L_seesaw, sigma_hat, S, M, C), sample of class i, logits z (C):
+
+    L = -log sigma_hat_i,   sigma_hat_i = e^{z_i} / (sum_{j != i} S_ij e^{z_j} + e^{z_i}),
+    S_ij = M_ij * C_ij,
+    M_ij = (N_j / N_i)^p  if N_i > N_j else 1        (mitigation, N = cumulative counts)
+    C_ij = (sigma_j / sigma_i)^q  if sigma_j > sigma_i else 1   (compensation, sigma = softmax(z))
+
+Both factors enter as log S_ij added to the negative logits z_j, so L = CE(z + log S, i).
+
+Classifier layout (paper's objectness branch, as in mmdet): the head outputs C + 2 logits,
+C class logits then a 2-way objectness pair (index 0 = foreground, 1 = background). Label C is
+background: it only enters the objectness cross-entropy; the Seesaw class loss uses foreground
+RoIs only. Scores at test time are softmax(classes) * p_fg, with p_bg as the last column.
+
+Official code, followed here (differences from the paper's text):
+- counts N are clamped to >= 1 before the ratio; they are counts of sampled RoI labels
+  (background included at index C), accumulated in the buffer ``cum_samples`` *with the current
+  batch before* the loss is computed, separately on every GPU (no all-reduce);
+- compensation uses detached scores and divides by max(sigma_i, eps) with eps = 1e-2;
+- with mmdet's bbox head, ``avg_factor`` = number of RoIs, so the class loss is the sum over
+  foreground RoIs divided by the number of *all* RoIs;
+- the paper's normalized linear activation (mmdet ``NormedLinear``, temperature 20) is a head
+  setting, not part of this loss.
+
+Differences from mmdet's implementation (not in the numbers): mmdet builds a C x C ratio matrix
+and loops over unique labels; here the counts are a bincount, and the log factors are computed in
+log space only for the N x C entries: log M = p * min(0, log N_j - log N_{y}), log C =
+q * max(0, log sigma_j - max(log sigma_y, log eps)). No pow/log of underflowed values, so +-1000
+logits give finite losses and gradients.
+
+``sync_counts=False`` (default) keeps mmdet's per-GPU counts (mmengine wraps models with
+``broadcast_buffers=False``, so ranks never overwrite each other's counts).
+``sync_counts=True`` all-reduces each batch's counts (SUM) in :meth:`SeesawLoss.accumulate`
+when torch.distributed is initialised, so every rank holds the global counts; every rank must
+then call ``forward`` the same number of times (true for DDP training). A hook that sets
+``sync_counts`` (or calls ``accumulate``) needs no change to the loss math.
+
+Hand values checked in tests (C = 2, zero logits, fresh counts):
+- p=1, q=0, labels [0, 0, 0, 1] -> N = (3, 1); a class-0 sample sees z~ = (0, log 1/3), loss
+  log(4/3); a class-1 sample sees M = 1, loss log 2. loss_cls_classes = (3 log(4/3) + log 2) / 4
+  = 0.38905; loss_cls_objectness = log 2.
+- p=0, q=2, class logits (log 3, 0), label 1: sigma = (3/4, 1/4), C_10 = 3^2 = 9,
+  z~ = (log 27, 0), loss = log 28 = 3.33220.
+"""
+import math
+from typing import Dict, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from ._reduce import resolve_reduction, weight_reduce_loss
+
+
+def _as_float(x: Tensor) -> Tensor:
+    """Half/bfloat16 logits are upcast: the loss is computed in float32 (autocast-safe)."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+
+def mmdet_top1_accuracy(pred: Tensor, target: Tensor) -> Tensor:
+    """mmdet's ``accuracy(pred, target, topk=1)``: percent, shape (1,), 0 for no samples."""
+    if pred.size(0) == 0:
+        return pred.new_tensor(0.)
+    top1 = pred.topk(1, dim=1)[1].view(-1)
+    correct = top1.eq(target).float().sum(0, keepdim=True)
+    return correct * (100.0 / pred.size(0))
+
+
+def seesaw_log_factors(cls_score: Tensor, labels: Tensor, cum_samples: Tensor, p: float,
+                       q: float, eps: float) -> Tensor:
+    """log S for each (sample, class), shape (N, C); 0 at the label column. O(N*C), no grad."""
+    log_s = cls_score.new_zeros(cls_score.shape)
+    if p > 0:
+        log_n = cum_samples.clamp(min=1).log().to(cls_score.dtype)
+        log_ratio = log_n[None, :] - log_n[labels][:, None]       # log(N_j / N_y)
+        log_s = log_s + p * log_ratio.clamp(max=0)
+    if q > 0:
+        log_sigma = F.log_softmax(cls_score.detach(), dim=1)
+        log_self = log_sigma.gather(1, labels[:, None]).clamp(min=math.log(eps))
+        log_s = log_s + q * (log_sigma - log_self).clamp(min=0)
+    return log_s
+
+
+def seesaw_ce_loss(cls_score: Tensor, labels: Tensor, label_weights: Optional[Tensor],
+                   cum_samples: Tensor, p: float, q: float, eps: float,
+                   reduction: str = 'mean', avg_factor: Optional[float] = None) -> Tensor:
+    """Seesaw cross-entropy over C class logits (no state change): CE(z + log S, y)."""
+    cls_score = _as_float(cls_score)
+    labels = labels.long()
+    log_s = seesaw_log_factors(cls_score, labels, cum_samples, p, q, eps)
+    loss = F.cross_entropy(cls_score + log_s, labels, reduction='none')
+    if label_weights is not None:
+        label_weights = label_weights.float()
+    return weight_reduce_loss(loss, label_weights, reduction, avg_factor)
+
+
+class SeesawLoss(nn.Module):
+    """Seesaw loss with objectness branch; same arguments and outputs as mmdet's SeesawLoss.
+
+    Args:
+        num_classes: C, foreground classes (the classifier has C + 2 outputs).
+        p: mitigation exponent (paper: 0.8).  q: compensation exponent (paper: 2.0).
+        eps: floor of sigma_i in the compensation ratio (mmdet: 1e-2).
+        loss_weight: multiplies both losses.  reduction: 'mean' | 'sum' | 'none'.
+        return_dict: True -> {'loss_cls_objectness', 'loss_cls_classes'}; False -> their sum.
+        sync_counts: all-reduce batch counts across ranks (see module docstring).
+        use_sigmoid: accepted for mmdet configs; must be False.
+    """
+
+    def __init__(self, num_classes: int, p: float = 0.8, q: float = 2.0, eps: float = 1e-2,
+                 loss_weight: float = 1.0, reduction: str = 'mean', return_dict: bool = True,
+                 sync_counts: bool = False, use_sigmoid: bool = False) -> None:
+        super().__init__()
+        if use_sigmoid:
+            raise ValueError('SeesawLoss: use_sigmoid=True is not supported (softmax loss); '
+                             'remove use_sigmoid from loss_cls in the config')
+        self.use_sigmoid = False
+        self.num_classes = int(num_classes)
+        self.p, self.q, self.eps = float(p), float(q), float(eps)
+        self.loss_weight = loss_weight
+        self.reduction = resolve_reduction(reduction, None)
+        self.return_dict = return_dict
+        self.sync_counts = sync_counts
+        # cumulative RoI count per class, background last (same name/shape as mmdet's buffer)
+        self.register_buffer('cum_samples', torch.zeros(self.num_classes + 1, dtype=torch.float))
+        # mmdet BBoxHead reads these flags
+        self.custom_cls_channels = True
+        self.custom_activation = True
+        self.custom_accuracy = True
+
+    def extra_repr(self) -> str:
+        return (f'num_classes={self.num_classes}, p={self.p}, q={self.q}, eps={self.eps}, '
+                f'sync_counts={self.sync_counts}')
+
+    # ---- count state ----
+    def count_labels(self, labels: Tensor) -> Tensor:
+        """Per-class counts of ``labels`` (background at index C), float, shape (C + 1,)."""
+        counts = torch.bincount(labels.reshape(-1).long(), minlength=self.num_classes + 1)
+        if counts.numel() != self.num_classes + 1:
+            raise ValueError(f'SeesawLoss: labels must lie in [0, {self.num_classes}] '
+                             f'({self.num_classes} = background); got a label '
+                             f'{counts.numel() - 1}. Check num_classes in the loss config.')
+        return counts.to(self.cum_samples.dtype)
+
+    @torch.no_grad()
+    def accumulate(self, labels: Tensor) -> Tensor:
+        """Add the batch counts to ``cum_samples`` (all-reduced first if ``sync_counts``)."""
+        counts = self.count_labels(labels).to(self.cum_samples.device)
+        if self.sync_counts and torch.distributed.is_available() \
+                and torch.distributed.is_initialized():
+            torch.distributed.all_reduce(counts)
+        self.cum_samples += counts
+        return counts
+
+    # ---- mmdet head interface ----
+    def _split_cls_score(self, cls_score: Tensor) -> Tuple[Tensor, Tensor]:
+        if cls_score.size(-1) != self.num_classes + 2:
+            raise ValueError(f'SeesawLoss: cls_score has {cls_score.size(-1)} channels, expected '
+                             f'num_classes + 2 = {self.num_classes + 2}. The bbox head must use '
+                             'get_cls_channels (mmdet does when custom_cls_channels is set).')
+        return cls_score[..., :-2], cls_score[..., -2:]
+
+    def get_cls_channels(self, num_classes: int) -> int:
+        if num_classes != self.num_classes:
+            raise ValueError(f'SeesawLoss: head num_classes={num_classes} but loss '
+                             f'num_classes={self.num_classes}; set both to the same value')
+        return num_classes + 2
+
+    def get_activation(self, cls_score: Tensor) -> Tensor:
+        """(N, C + 2) logits -> (N, C + 1) scores: softmax(classes) * p_fg, then p_bg."""
+        classes, objectness = self._split_cls_score(cls_score)
+        score_classes = F.softmax(classes, dim=-1)
+        score_obj = F.softmax(objectness, dim=-1)
+        return torch.cat([score_classes * score_obj[..., [0]], score_obj[..., [1]]], dim=-1)
+
+    def get_accuracy(self, cls_score: Tensor, labels: Tensor) -> Dict[str, Tensor]:
+        pos = labels < self.num_classes
+        obj_labels = (labels == self.num_classes).long()
+        classes, objectness = self._split_cls_score(cls_score)
+        return {'acc_objectness': mmdet_top1_accuracy(objectness, obj_labels),
+                'acc_classes': mmdet_top1_accuracy(classes[pos], labels[pos])}
+
+    def forward(self, cls_score: Tensor, labels: Tensor, label_weights: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None, reduction_override: Optional[str] = None
+                ) -> Union[Tensor, Dict[str, Tensor]]:
+        """cls_score (N, C + 2), labels (N,) in [0, C]; updates ``cum_samples`` first."""
+        reduction = resolve_reduction(self.reduction, reduction_override)
+        classes, objectness = self._split_cls_score(cls_score)
+        labels = labels.long()
+        self.accumulate(labels)
+        pos = labels < self.num_classes
+        obj_labels = (labels == self.num_classes).long()
+        if label_weights is None:
+            label_weights = labels.new_ones(labels.shape, dtype=torch.float)
+        else:
+            label_weights = label_weights.float()
+
+        if bool(pos.any()):
+            loss_classes = self.loss_weight * seesaw_ce_loss(
+                classes[pos], labels[pos], label_weights[pos],
+                self.cum_samples[:self.num_classes], self.p, self.q, self.eps,
+                reduction, avg_factor)
+        else:
+            loss_classes = classes[pos].sum()   # zero, keeps the graph (as mmdet)
+        loss_obj = F.cross_entropy(_as_float(objectness), obj_labels, reduction='none')
+        loss_obj = self.loss_weight * weight_reduce_loss(loss_obj, label_weights, reduction,
+                                                         avg_factor)
+        if self.return_dict:
+            return {'loss_cls_objectness': loss_obj, 'loss_cls_classes': loss_classes}
+        return loss_classes + loss_obj
