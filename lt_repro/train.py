@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     work_dir.mkdir(parents=True, exist_ok=True)
     cfg.work_dir = str(work_dir)
     cfg.launcher = args.launcher
+    if args.launcher != "none" and not torch.cuda.is_available():
+        # CPU (gloo) runs: mmengine's init_dist always calls torch.cuda.set_device, and its DDP
+        # wrapper passes device_ids=[LOCAL_RANK], which DDP refuses for CPU modules.
+        torch.distributed.init_process_group("gloo")
+        cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None, broadcast_buffers=False)
     cfg.randomness = dict(seed=args.seed, deterministic=False)
     resumed = resume_point(work_dir)
     cfg.resume = resumed is not None
@@ -146,9 +151,13 @@ def resolve_placeholders(cfg) -> None:
     split_file = cfg.train_dataloader.dataset.split_file
     counts = json.loads(Path(split_file).read_text())["train_counts"]
 
+    freq = [c / sum(counts) for c in counts]  # '${train_freq}': n_c / Σn (EQL's f_k)
+
     def walk(node):
         if node == "${train_counts}":
             return counts
+        if node == "${train_freq}":
+            return freq
         if isinstance(node, dict):
             for k, v in node.items():
                 node[k] = walk(v)

@@ -1,6 +1,7 @@
 """Hooks for state that changes during training, and for runs that must survive real clusters."""
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import torch
 from mmdet.registry import HOOKS
-from mmengine.dist import all_reduce, get_world_size
+from mmengine.dist import all_reduce, get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -33,7 +34,8 @@ class CDBDifficultyHook(Hook):
     The accuracy comes from the validation metric's ``per_class_acc_pct``. mmengine's evaluator
     gathers all ranks' predictions and broadcasts the metrics, so under DDP every rank sets the same
     difficulty, computed from the whole validation split. Before the first validation the
-    difficulty is uniform (plain CE), as in the official code's first epoch.
+    difficulty is uniform (plain CE), as in the official code's first epoch. Each rank appends the
+    difficulties to ``work_dir/cdb_difficulty.rank<r>.jsonl``.
     """
 
     priority = "LOW"
@@ -45,40 +47,11 @@ class CDBDifficultyHook(Hook):
         if not metrics or self.key not in metrics:
             raise KeyError(f"CDBDifficultyHook needs '{self.key}' from the validation metric; got {sorted(metrics or {})}")
         acc = torch.tensor([float("nan") if a is None else a for a in metrics[self.key]]) / 100.0
-        loss = _unwrap(runner.model).loss_fn
-        loss.update_difficulty(1.0 - torch.nan_to_num(acc, nan=0.0))
-        runner.logger.info("CDB difficulty: " + " ".join(f"{d:.3f}" for d in (1.0 - acc).tolist()))
-
-
-@HOOKS.register_module()
-class SeesawCountSyncHook(Hook):
-    """Optionally all-reduce Seesaw's per-class counts across ranks after each iteration.
-
-    The official Seesaw (mmdet) keeps ``cum_samples`` per GPU: each rank's mitigation factor sees only
-    its own images. That stays the default (no hook). With this hook every rank holds the global
-    counts: each rank's increment of this iteration is summed over ranks.
-    """
-
-    def __init__(self, loss_path: str = "roi_head.bbox_head.loss_cls"):
-        self.loss_path = loss_path
-        self._last = None
-
-    def _loss(self, runner):
-        obj = _unwrap(runner.model)
-        for part in self.loss_path.split("."):
-            obj = getattr(obj, part)
-        return obj
-
-    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
-        self._last = self._loss(runner).cum_samples.clone()
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        if get_world_size() == 1:
-            return
-        loss = self._loss(runner)
-        delta = loss.cum_samples - self._last
-        all_reduce(delta)
-        loss.cum_samples.copy_(self._last + delta)
+        difficulty = 1.0 - torch.nan_to_num(acc, nan=0.0)
+        _unwrap(runner.model).loss_fn.update_difficulty(difficulty)
+        # one file per rank: the trajectory of the difficulties, and a check that ranks agree
+        with open(Path(runner.work_dir) / f"cdb_difficulty.rank{get_rank()}.jsonl", "a") as f:
+            f.write(json.dumps({"epoch": runner.epoch, "difficulty": difficulty.tolist()}) + "\n")
 
 
 @HOOKS.register_module()
@@ -124,11 +97,16 @@ class PreemptionHook(Hook):
         self.requested = signum
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if get_world_size() > 1:  # ranks may get the signal at different iterations: agree on one
+            flag = torch.tensor([0 if self.requested is None else self.requested])
+            all_reduce(flag, op="max")
+            self.requested = int(flag) or None
         if self.requested is None:
             return
         name = f"preempt_iter_{runner.iter + 1}.pth"
         runner.save_checkpoint(runner.work_dir, name, by_epoch=False)
-        (Path(runner.work_dir) / "last_checkpoint").write_text(str(Path(runner.work_dir) / name))
+        if get_rank() == 0:
+            (Path(runner.work_dir) / "last_checkpoint").write_text(str(Path(runner.work_dir) / name))
         runner.logger.warning(f"signal {self.requested}: saved {name} at iteration {runner.iter + 1}; exiting for a retry")
         raise PreemptedError(143)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mmdet.registry import DATA_SAMPLERS, LOOPS
 from mmengine.dataset import DefaultSampler
+from mmengine.dist import is_main_process
 from mmengine.runner import EpochBasedTrainLoop, Runner
 
 from .compat import own_checkpoint_globals
@@ -33,6 +34,8 @@ class AtomicCheckpointRunner(Runner):
             return super().resume(filename, *args, **kwargs)
 
     def save_checkpoint(self, out_dir, filename, *args, **kwargs):
+        if not is_main_process():  # mmengine saves on rank 0 only
+            return super().save_checkpoint(out_dir, filename, *args, **kwargs)
         partial = filename + ".partial"
         try:
             super().save_checkpoint(out_dir, partial, *args, **kwargs)
