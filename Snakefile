@@ -8,6 +8,10 @@ include: "workflows/common.smk"
 include: "workflows/train.smk"
 include: "workflows/report.smk"
 include: "workflows/demo.smk"
+include: "workflows/classification.smk"
+include: "workflows/classification_data.smk"
+include: "workflows/cb.smk"
+include: "workflows/cdb.smk"
 include: "workflows/papers.smk"
 
 

@@ -10,13 +10,22 @@ import argparse
 import hashlib
 import json
 import sys
+
+import numpy as np
+from functools import partial
 from pathlib import Path
 
 from lt_repro.record import atomic_write_json
 
-from . import mnist, protocols, sources
+from . import cifar, mnist, protocols, sources
 
-FETCHERS = {"mnist": mnist.prepare}
+from . import imagenet, inat
+
+FETCHERS = {"mnist": mnist.prepare, "cifar10": cifar.prepare_cifar10, "cifar100": cifar.prepare_cifar100,
+            "imagenet-lt": imagenet.fetch_lists}
+# sources whose split is fixed by the dataset's own lists (no ρ): name → root → split dict
+FIXED_SPLITS = {"imagenet-lt": imagenet.lt_split, "inat2017": partial(inat.split, version="2017"),
+                "inat2018": partial(inat.split, version="2018"), "imagenet": None}
 
 
 def index_digest(split: dict) -> str:
@@ -25,15 +34,34 @@ def index_digest(split: dict) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def make_split(source: str, root: str, rho: float, n_max: int, val_per_class: int) -> dict:
+def make_split(source: str, root: str, rho: float, n_max: int | None = None, val_per_class: int | None = None,
+               protocol: str = "holdout_then_exponential", seed: int | None = None) -> dict:
+    if source in FIXED_SPLITS:
+        return fixed_split(source, root)
     src = sources.get(source)
     _, labels = src.load(root, "train")
-    s = protocols.holdout_then_exponential(labels, src.num_classes, rho, n_max, val_per_class)
+    if protocol == "holdout_then_exponential":
+        s = protocols.holdout_then_exponential(labels, src.num_classes, rho, n_max, val_per_class)
+    else:
+        options = {k: v for k, v in (("n_max", n_max), ("val_per_class", val_per_class), ("seed", seed)) if v is not None}
+        s = protocols.get_protocol(protocol)(labels, src.num_classes, rho, **options)
     split = {
-        "protocol": "holdout_then_exponential", "source": source, "rho": rho, "n_max": n_max,
-        "val_per_class": val_per_class, "train_counts": s.train_counts,
+        "protocol": protocol, "source": source, "rho": rho, "n_max": n_max,
+        "val_per_class": val_per_class, "seed": seed, "train_counts": s.train_counts,
         "train": s.train.tolist(), "val": s.val.tolist(),
     }
+    split["sha256"] = index_digest(split)
+    return split
+
+
+def fixed_split(source: str, root: str) -> dict:
+    if FIXED_SPLITS[source] is None:  # the whole ILSVRC-2012 training set
+        _, labels = sources.get(source).load(root, "train")
+        split = {"protocol": "ilsvrc2012", "train": list(range(len(labels))), "val": [],
+                 "train_counts": np.bincount(labels).tolist()}
+    else:
+        split = FIXED_SPLITS[source](root)
+    split.update(source=source)
     split["sha256"] = index_digest(split)
     return split
 
@@ -46,18 +74,26 @@ def main(argv=None) -> int:
     f.add_argument("dataset", choices=sorted(FETCHERS))
     f.add_argument("--root", required=True)
     s = sub.add_parser("split", help="write a long-tailed split file (indices + counts + sha256)")
-    s.add_argument("source", choices=["mnist"])
+    s.add_argument("source", choices=["mnist", "cifar10", "cifar100", *FIXED_SPLITS])
     s.add_argument("--root", required=True)
-    s.add_argument("--rho", type=float, required=True, help="imbalance ratio n_max/n_min")
-    s.add_argument("--n-max", type=int, required=True, help="images of the largest class")
-    s.add_argument("--val-per-class", type=int, required=True, help="balanced validation images per class")
+    s.add_argument("--rho", type=float, default=None, help="imbalance ratio n_max/n_min (not for fixed splits)")
+    s.add_argument("--n-max", type=int, default=None, help="images of the largest class")
+    s.add_argument("--val-per-class", type=int, default=None, help="balanced validation images per class")
+    s.add_argument("--protocol", default="holdout_then_exponential",
+                   help="holdout_then_exponential (needs --n-max, --val-per-class) or a name in protocols.PROTOCOLS")
+    s.add_argument("--seed", type=int, default=None, help="seed of a random protocol (cui2019)")
     s.add_argument("--out", required=True)
     args = p.parse_args(argv)
     if args.cmd == "fetch":
         FETCHERS[args.dataset](Path(args.root))
         print(f"{args.dataset}: verified in {args.root}", file=sys.stderr)
     else:
-        split = make_split(args.source, args.root, args.rho, args.n_max, args.val_per_class)
+        try:
+            split = make_split(args.source, args.root, args.rho, args.n_max, args.val_per_class,
+                               args.protocol, args.seed)
+        except (KeyError, FileNotFoundError, ValueError, TypeError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         atomic_write_json(Path(args.out), split)
         print(f"{args.out}: {len(split['train'])} train / {len(split['val'])} val, counts {split['train_counts']}", file=sys.stderr)
     return 0

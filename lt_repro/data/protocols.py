@@ -69,3 +69,52 @@ def holdout_then_exponential(labels: np.ndarray, num_classes: int, rho: float, n
     pool_idx = np.nonzero(pool)[0]
     train = pool_idx[first_per_class(labels[pool_idx], counts)]
     return Split(train=train, val=val, train_counts=counts)
+
+
+# --- named protocols: ``PROTOCOLS[name](labels, num_classes, rho, **options) -> Split`` ---------
+
+def cui2019(labels: np.ndarray, num_classes: int, rho: float, n_max: int | None = None,
+            seed: int = 0, order: str = "random") -> Split:
+    """Long-tailed CIFAR of Cui et al. 2019 (section 5.1): n_c = int(n_max·ρ^(−c/(C−1))) training
+    images of class c (n_max = images per class of the balanced set), no validation split (the
+    paper evaluates on the official test set).
+
+    The official ``src/generate_cifar_tfrecords_im.py`` keeps ``random.shuffle(ids)[:n_c]`` per class
+    with no seed, so the paper's subsets cannot be rebuilt. We choose a seeded rule:
+    ``order='random'`` keeps the first n_c of class c in the order of
+    ``numpy.random.default_rng(seed).permutation(len(labels))`` (one permutation of the whole
+    training set, restricted to each class); ``order='first'`` keeps the first n_c in file order.
+    The split file records the index lists and their sha256.
+    """
+    labels = np.asarray(labels)
+    available = np.bincount(labels, minlength=num_classes)
+    counts = exponential_counts(int(available.max() if n_max is None else n_max), num_classes, rho)
+    if order == "first":
+        train = first_per_class(labels, counts)
+    elif order == "random":
+        perm = np.random.default_rng(seed).permutation(len(labels))
+        train = np.sort(perm[first_per_class(labels[perm], counts)])
+    else:
+        raise ValueError(f"cui2019: order must be 'random' or 'first', got {order!r}")
+    return Split(train=train, val=np.zeros(0, dtype=np.int64), train_counts=counts)
+
+
+def sinha2020(labels: np.ndarray, num_classes: int, rho: float, val_per_class: int = 25) -> Split:
+    """Long-tailed CIFAR of Sinha et al. 2020 (CDB, section 4.1 and the official CIFAR-LT data code):
+    the last ``val_per_class`` = 25 images of every class form a balanced validation split (used
+    for the per-epoch class difficulty), then the first int(n_max·ρ^(−c/(C−1))) of the remaining
+    images are kept, n_max = images per class − 25 (475 on CIFAR-100)."""
+    labels = np.asarray(labels)
+    n_max = int(np.bincount(labels, minlength=num_classes).min()) - val_per_class
+    return holdout_then_exponential(labels, num_classes, rho, n_max, val_per_class)
+
+
+PROTOCOLS = {"cui2019": cui2019, "sinha2020": sinha2020}
+
+
+def get_protocol(name: str):
+    try:
+        return PROTOCOLS[name]
+    except KeyError:
+        raise KeyError(f"unknown long-tail protocol {name!r}; known: {sorted(PROTOCOLS)} "
+                       f"(lt_repro/data/protocols.py: PROTOCOLS)") from None

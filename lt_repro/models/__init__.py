@@ -1,4 +1,6 @@
 """Backbones that torchvision and mmdet lack. Pure torch."""
+from .resnet_cifar import ResNet32, ResNetCifar
 from .small_cnn import SmallCNN
+from .tv_resnet import ResNet10, TorchvisionResNet
 
-__all__ = ["SmallCNN"]
+__all__ = ["SmallCNN", "ResNetCifar", "ResNet32", "ResNet10", "TorchvisionResNet"]

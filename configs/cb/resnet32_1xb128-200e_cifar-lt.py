@@ -1,0 +1,69 @@
+# Class-Balanced Loss (Cui et al., CVPR 2019), long-tailed CIFAR-10/100 with ResNet-32.
+# Recipe: paper section 5.1 ("Implementation details") and the official TensorFlow code,
+# richardaecn/class-balanced-loss src/cifar_main.py (argparse defaults) + cifar_im_trainval_cb.sh.
+# Data root, split file, num_classes and the loss are set per experiment by configs/cb/grid.yaml.
+default_scope = "mmdet"  # source: our choice (lt_repro registers its components in mmdet)
+custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+
+data_root = "data/cifar"  # source: our choice; set by workflows/classification.smk
+split_file = "data/cb/cifar10lt-r100.split.json"  # source: our choice; set by the workflow
+
+model = dict(
+    type="LTImageClassifier",
+    backbone=dict(type="ResNet32"),  # source: paper sec. 5.1 "ResNet-32"; cifar_main.py --num-layers 32, v1 (post-activation)
+    num_classes=10,  # source: dataset (CIFAR-10 / CIFAR-100), set by the grid
+    loss=dict(type="LTCrossEntropyLoss"),  # source: replaced per experiment by configs/cb/grid.yaml
+    prior_bias=False,  # source: paper sec. 4.3 / model_base.py _fully_connected: b = −log(C−1) for sigmoid/focal (grid)
+)
+
+train_dataloader = dict(
+    batch_size=128,  # source: cifar_main.py --train-batch-size 128 (paper sec. 5.1)
+    num_workers=2,  # source: our choice
+    sampler=dict(type="ResumableSampler", shuffle=True),  # source: our choice (seeded, resumable)
+    collate_fn=dict(type="default_collate"),
+    # pad 4 + random crop 32 + flip on the train subset (Source 'cifar10'/'cifar100'; official src/cifar.py)
+    dataset=dict(type="LTSplitDataset", source="cifar10", root=data_root, split_file=split_file, subset="train"),
+)
+# No validation split: the paper selects nothing on held-out data and reports the last model on the
+# official test set (cifar_main.py evaluates on 'eval' = test_batch).
+val_dataloader = None
+val_evaluator = None
+val_cfg = None
+test_dataloader = dict(
+    batch_size=100,  # source: cifar_main.py --eval-batch-size 100
+    num_workers=2,  # source: our choice
+    sampler=dict(type="DefaultSampler", shuffle=False),
+    collate_fn=dict(type="default_collate"),
+    dataset=dict(type="LTSplitDataset", source="cifar10", root=data_root, split_file=split_file, subset="test"),
+)
+# many > 100, few < 20 training images (source: OLTR's groups, Liu et al. 2019; reported as extras)
+test_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts}", many_above=100, few_below=20)
+
+train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=200, val_interval=1)  # source: cifar_main.py --train-epochs 200
+test_cfg = dict(type="TestLoop")
+
+optim_wrapper = dict(
+    # source: cifar_main.py --learning-rate 0.1 --momentum 0.9 --weight-decay 2e-4 (L2 on every
+    # trainable variable, tf.nn.l2_loss = ½‖v‖², so torch weight_decay = 2e-4 is the same gradient)
+    optimizer=dict(type="SGD", lr=0.1, momentum=0.9, weight_decay=2e-4),
+    # source: cifar_main.py _tower_fn: sigmoid/focal exclude the last layer's bias from weight decay (set by the grid)
+    paramwise_cfg=dict(custom_keys={}),
+)
+param_scheduler = [
+    # source: paper sec. 5.1 / cifar_main.py --learning-rate-schedule 5 160 180: linear warm-up over 5 epochs
+    # (start factor our choice: the TF code's warm-up formula was not checked)
+    dict(type="LinearLR", start_factor=0.01, by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
+    # source: cifar_im_trainval_cb.sh --learning-rate-multiplier 1 0.01 0.0001 → ×0.01 at 160 and at 180
+    dict(type="MultiStepLR", by_epoch=True, milestones=[160, 180], gamma=0.01),
+]
+
+default_hooks = dict(
+    timer=dict(type="IterTimerHook"),
+    logger=dict(type="LoggerHook", interval=100),
+    param_scheduler=dict(type="ParamSchedulerHook"),
+    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2),  # source: our choice (preemption-safe)
+    sampler_seed=dict(type="DistSamplerSeedHook"),
+)
+custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook")]
+env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
+log_level = "WARNING"

@@ -1,0 +1,63 @@
+# CDB loss on ImageNet-LT with ResNet-10 (Sinha et al., ACCV 2020).
+# Recipe: official hitachi-rd-cv/CDB-loss ImageNet-LT/config/ImageNet_LT/feat_uniform_with_CDBloss.yaml
+# (classifier-balancing code base): ResNet-10 from scratch, batch 512, 90 epochs, SGD lr 0.2 momentum 0.9
+# wd 2e-4, cosine schedule to 0 (coslr: true, endlr: 0.0), loss CDBSoftmaxLoss(tau=1, normalize=True).
+# The yaml's stage name says "tau1.5" while loss_params says tau: 1 — we follow loss_params.
+default_scope = "mmdet"  # source: our choice
+custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+
+data_root = "data/imagenet"  # source: our choice; set by workflows/classification.smk
+split_file = "data/splits/cdb/imagenetlt.split.json"  # source: our choice; set by the workflow
+
+model = dict(
+    type="LTImageClassifier",
+    backbone=dict(type="ResNet10"),  # source: yaml feat_model ResNet10Feature.py (OLTR ResNet(BasicBlock, [1,1,1,1]))
+    num_classes=1000,  # source: yaml num_classes 1000
+    loss=dict(type="LTCDBLoss", num_classes=1000, tau=1.0, variant="imagenet"),  # source: yaml loss_params {tau: 1, normalize: True}
+    prior_bias=False,  # source: DotProductClassifier.py (nn.Linear default init)
+)
+train_dataloader = dict(
+    batch_size=512,  # source: yaml training_opt.batch_size 512 (one process; set 8×64 for 8 GPUs)
+    num_workers=12,  # source: yaml num_workers 12
+    sampler=dict(type="ResumableSampler", shuffle=True),
+    collate_fn=dict(type="default_collate"),
+    dataset=dict(type="LTSplitDataset", source="imagenet-lt", root=data_root, split_file=split_file, subset="train"),
+)
+val_dataloader = dict(
+    batch_size=512,
+    num_workers=12,
+    sampler=dict(type="DefaultSampler", shuffle=False),
+    collate_fn=dict(type="default_collate"),
+    # ImageNet_LT_val.txt (20 per class): the difficulty is measured on it after every epoch
+    dataset=dict(type="LTSplitDataset", source="imagenet-lt", root=data_root, split_file=split_file, subset="val"),
+)
+test_dataloader = dict(
+    batch_size=512,
+    num_workers=12,
+    sampler=dict(type="DefaultSampler", shuffle=False),
+    collate_fn=dict(type="default_collate"),
+    dataset=dict(type="LTSplitDataset", source="imagenet-lt", root=data_root, split_file=split_file, subset="test"),
+)
+# many > 100, few < 20 training images: OLTR / classifier-balancing shot groups
+val_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts}", many_above=100, few_below=20)
+test_evaluator = val_evaluator
+
+train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=90, val_interval=1)  # source: yaml num_epochs 90
+val_cfg = dict(type="ValLoop")
+test_cfg = dict(type="TestLoop")
+optim_wrapper = dict(
+    optimizer=dict(type="SGD", lr=0.2, momentum=0.9, weight_decay=2e-4),  # source: yaml optim_params
+    paramwise_cfg=dict(custom_keys={}),
+)
+param_scheduler = [dict(type="CosineAnnealingLR", by_epoch=True, T_max=90, eta_min=0.0)]  # source: yaml coslr true, endlr 0.0
+
+default_hooks = dict(
+    timer=dict(type="IterTimerHook"),
+    logger=dict(type="LoggerHook", interval=100),
+    param_scheduler=dict(type="ParamSchedulerHook"),
+    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="mean_class_acc_pct", rule="greater"),  # source: our choice (the paper reports the final model: key top1_acc_pct)
+    sampler_seed=dict(type="DistSamplerSeedHook"),
+)
+custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook"), dict(type="CDBDifficultyHook")]
+env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
+log_level = "WARNING"

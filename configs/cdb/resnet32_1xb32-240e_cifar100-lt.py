@@ -1,0 +1,64 @@
+# Class-wise Difficulty-Balanced loss (Sinha et al., ACCV 2020), long-tailed CIFAR-100 with ResNet-32.
+# Recipe: official hitachi-rd-cv/CDB-loss CIFAR-LT/cifar_train.py (argparse defaults and train()).
+# Difference: the official code normalises with ImageNet mean/std; our 'cifar100' source uses
+# x/128 − 1 (the CB standardisation, shared by every CIFAR grid). Padding is black in both.
+default_scope = "mmdet"  # source: our choice
+custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+
+data_root = "data/cifar"  # source: our choice; set by workflows/classification.smk
+split_file = "data/splits/cdb/cifar100lt-r100.split.json"  # source: our choice; set by the workflow
+
+model = dict(
+    type="LTImageClassifier",
+    backbone=dict(type="ResNet32"),  # source: cifar_train.py resnet.resnet32()
+    num_classes=100,  # source: cifar_train.py --class_num 100
+    loss=dict(type="LTCDBLoss", num_classes=100, tau="dynamic", variant="cifar"),  # source: cifar_train.py --tau dynamic; starts from ones(C) (plain CE)
+    prior_bias=True,  # source: cifar_train.py: linear.bias = −log((1−π)/π), π = 1/C, i.e. −log(C−1)
+)
+train_dataloader = dict(
+    batch_size=32,  # source: cifar_train.py --batch_size 32 (× n_gpus = 1)
+    num_workers=2,  # source: our choice (official 8)
+    sampler=dict(type="ResumableSampler", shuffle=True),  # source: cifar_train.py shuffle=True
+    collate_fn=dict(type="default_collate"),
+    # RandomCrop(32, padding=4) + RandomHorizontalFlip (cifar_train.py transform_train)
+    dataset=dict(type="LTSplitDataset", source="cifar100", root=data_root, split_file=split_file, subset="train"),
+)
+val_dataloader = dict(
+    batch_size=256,  # source: cifar_train.py valloader batch_size=256
+    num_workers=2,
+    sampler=dict(type="DefaultSampler", shuffle=False),
+    collate_fn=dict(type="default_collate"),
+    # 25 images per class held out from the training set (cifar_train.py val_samples_per_class = 25)
+    dataset=dict(type="LTSplitDataset", source="cifar100", root=data_root, split_file=split_file, subset="val"),
+)
+test_dataloader = dict(
+    batch_size=256,  # source: our choice
+    num_workers=2,
+    sampler=dict(type="DefaultSampler", shuffle=False),
+    collate_fn=dict(type="default_collate"),
+    dataset=dict(type="LTSplitDataset", source="cifar100", root=data_root, split_file=split_file, subset="test"),
+)
+val_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts}", many_above=100, few_below=20)  # source: OLTR groups (extras)
+test_evaluator = val_evaluator
+
+train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=240, val_interval=1)  # source: --max_epochs 240, --validate_after_every 1
+val_cfg = dict(type="ValLoop")
+test_cfg = dict(type="TestLoop")
+optim_wrapper = dict(
+    optimizer=dict(type="SGD", lr=0.1, momentum=0.9, weight_decay=5e-4),  # source: cifar_train.py train(): SGD(lr=0.1, momentum=0.9), wd 5e-4
+    paramwise_cfg=dict(custom_keys={"head.bias": dict(decay_mult=0.0)}),  # source: cifar_train.py: weight_decay 0 for 'module.linear.bias'
+)
+param_scheduler = [dict(type="MultiStepLR", by_epoch=True, milestones=[160, 210], gamma=0.01)]  # source: cifar_train.py MultiStepLR([160, 210], 0.01)
+
+default_hooks = dict(
+    timer=dict(type="IterTimerHook"),
+    logger=dict(type="LoggerHook", interval=100),
+    param_scheduler=dict(type="ParamSchedulerHook"),
+    # source: cifar_train.py saves the model best in mean per-class validation accuracy
+    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="mean_class_acc_pct", rule="greater"),
+    sampler_seed=dict(type="DistSamplerSeedHook"),
+)
+# source: cifar_train.py rebuilds the loss with 1 − class-wise validation accuracy after every validation
+custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook"), dict(type="CDBDifficultyHook")]
+env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
+log_level = "WARNING"
