@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from reduced_demo import reduced_demo_config
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -63,19 +63,8 @@ def test_unknown_target_is_a_clear_error():
 
 @pytest.mark.slow
 def test_reduced_demo_end_to_end(tmp_path, mnist_root):
-    grid = yaml.safe_load((REPO / "configs/demo/grid.yaml").read_text())
-    grid["datasets"] = {"mnist-lt-r100": {**grid["datasets"]["mnist-lt-r100"], "n_max": 600}}
-    grid["losses"] = {k: grid["losses"][k] for k in ("ce", "cdb")}
-    grid["overrides"] = {"train_cfg.max_epochs": 2, "param_scheduler": []}
-    (tmp_path / "grid.yaml").write_text(yaml.safe_dump(grid))
     data = tmp_path / "data"
-    (data / "mnist").mkdir(parents=True)
-    for f in Path(mnist_root).iterdir():
-        if f.is_file():
-            (data / "mnist" / f.name).symlink_to(f)
-    args = ["--cores", "2", "demo", "--config", f"results_root={tmp_path}/results", f"data_root={data}",
-            f"work_root={tmp_path}/work", f"reports_root={tmp_path}/reports",
-            f"demo={{'grid': '{tmp_path}/grid.yaml', 'seeds': [0]}}"]
+    args = ["--cores", "2", "demo", *reduced_demo_config(tmp_path, mnist_root)]
     snakemake(*args)
     for loss in ("ce", "cdb"):
         run = tmp_path / "results/demo" / f"mnist-lt-r100_{loss}/seed-0"
