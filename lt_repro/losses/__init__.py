@@ -9,10 +9,10 @@ from .cb import ClassBalancedLoss
 from .cdb import CDBLoss
 from .db import DistributionBalancedLoss
 from .eql import EqualizationLoss, SoftmaxEqualizationLoss
-from .seesaw import SeesawLoss
+from .seesaw import SeesawClassificationLoss, SeesawLoss
 
 __all__ = [
     "CrossEntropyLoss", "SigmoidBCELoss", "FocalLoss",
     "ClassBalancedLoss", "EqualizationLoss", "SoftmaxEqualizationLoss",
-    "SeesawLoss", "DistributionBalancedLoss", "CDBLoss",
+    "SeesawLoss", "SeesawClassificationLoss", "DistributionBalancedLoss", "CDBLoss",
 ]

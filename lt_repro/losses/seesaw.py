@@ -213,3 +213,31 @@ class SeesawLoss(nn.Module):
         if self.return_dict:
             return {'loss_cls_objectness': loss_obj, 'loss_cls_classes': loss_classes}
         return loss_classes + loss_obj
+
+
+class SeesawClassificationLoss(SeesawLoss):
+    """Seesaw loss for plain classification (Wang et al. 2021, section 4.4, ImageNet-LT): C logits,
+    labels in [0, C), no objectness branch and no background. The mitigation and compensation
+    factors and the cumulative count state are those of :class:`SeesawLoss`; the paper uses
+    q = 1 on ImageNet-LT. Follows the mmdet contract ``forward(cls_score, label, weight, avg_factor,
+    reduction_override)`` and returns a tensor.
+    """
+
+    def __init__(self, num_classes: int, p: float = 0.8, q: float = 2.0, eps: float = 1e-2,
+                 loss_weight: float = 1.0, reduction: str = 'mean', sync_counts: bool = False) -> None:
+        super().__init__(num_classes, p, q, eps, loss_weight, reduction, return_dict=False,
+                         sync_counts=sync_counts)
+        self.custom_cls_channels = self.custom_activation = self.custom_accuracy = False
+
+    def forward(self, cls_score: Tensor, label: Tensor, weight: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None, reduction_override: Optional[str] = None) -> Tensor:
+        reduction = resolve_reduction(self.reduction, reduction_override)
+        if cls_score.size(-1) != self.num_classes:
+            raise ValueError(f'SeesawClassificationLoss: expected {self.num_classes} logits per sample, '
+                             f'got {cls_score.size(-1)}; set num_classes to the classifier width')
+        label = label.long()
+        if bool((label >= self.num_classes).any()):
+            raise ValueError(f'SeesawClassificationLoss: labels must lie in [0, {self.num_classes})')
+        self.accumulate(label)
+        return self.loss_weight * seesaw_ce_loss(cls_score, label, weight, self.cum_samples[:self.num_classes],
+                                                 self.p, self.q, self.eps, reduction, avg_factor)

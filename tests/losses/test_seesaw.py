@@ -335,3 +335,19 @@ def test_in_mmdet_bbox_head():
     ref = SeesawLoss(c)(cls_score, labels, torch.ones(10), avg_factor=10.0)
     for key in ref:
         torch.testing.assert_close(losses[key], ref[key])
+
+
+def test_classification_variant_equals_the_class_branch_of_the_detection_loss():
+    from lt_repro.losses import SeesawClassificationLoss
+
+    torch.manual_seed(0)
+    cls = SeesawClassificationLoss(num_classes=5, p=0.8, q=1.0)
+    det = SeesawLoss(num_classes=5, p=0.8, q=1.0)
+    for _ in range(3):  # the count state carries over identically
+        logits = torch.randn(8, 5)
+        labels = torch.randint(0, 5, (8,))
+        with_obj = torch.cat([logits, torch.zeros(8, 2)], dim=1)
+        assert torch.allclose(cls(logits, labels), det(with_obj, labels)["loss_cls_classes"])
+    assert torch.equal(cls.cum_samples, det.cum_samples)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 5\)"):
+        cls(torch.randn(2, 5), torch.tensor([0, 5]))
