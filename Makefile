@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: demo test setup help
 help:
-	@sed -n '2,4p' Makefile
+	@sed -n '2,3p' Makefile
 
 setup:
 	scripts/setup.sh
