@@ -19,10 +19,12 @@ Sigmoid labels may be an (N,) int class index (``num_classes`` = background,
 giving an all-zero row, mmdet's ``_expand_onehot_labels`` convention) or an
 (N, C) multi-hot / soft target.
 
-The focal modulator uses the stable form of the CB official code,
-``(1 - p_t)^gamma = exp(-gamma * (y*z + log1p(exp(-z))))`` with
-``log1p(exp(-z))`` computed as ``softplus(-z)``; exact for y in {0, 1}, finite
-value and gradient for any z (gradient not stopped).
+The focal modulator is the stable form of the CB official code,
+``(1 - p_t)^gamma = exp(-gamma * (y*z + log1p(exp(-z))))`` (exact for y in {0, 1}),
+evaluated without a second softplus: BCE(z, y) = softplus(z) - y*z = log1p(exp(-z)) + (1-y)*z,
+so ``y*z + log1p(exp(-z)) = BCE(z, y) + (2y - 1)*z`` (algebraically identical for any y) and
+the modulator is ``exp(-gamma * (BCE + (2y - 1) z))``, reusing the BCE tensor. Finite value and
+gradient for any z, +-1000 included (gradient not stopped).
 
 Hand-derived value (checked in tests): z = 0 everywhere, C = 2, N = 2, gamma = 2,
 alpha=None -> each element is (1/2)^2 * ln 2, so FocalLoss 'mean' = ln(2)/4 = 0.173287.
@@ -56,15 +58,27 @@ def binary_targets(label: torch.Tensor, num_classes: int, dtype: torch.dtype) ->
     """(N,) class index -> (N, C) one-hot (index == C: all zeros); (N, C) -> cast."""
     if label.dim() == 2:
         return label.to(dtype)
-    onehot = F.one_hot(label.long(), num_classes + 1)[:, :num_classes]
-    return onehot.to(dtype)
+    label = label.long()
+    onehot = torch.zeros(label.numel(), num_classes, dtype=dtype, device=label.device)
+    # background rows (index C) write their 0 into column C - 1, which stays 0
+    return onehot.scatter_(1, label.clamp(max=num_classes - 1)[:, None],
+                           (label < num_classes).to(dtype)[:, None])
 
 
-def focal_modulator(logits: torch.Tensor, targets: torch.Tensor, gamma: float) -> torch.Tensor:
-    """(1 - p_t)^gamma in the CB official stable form (gradient flows)."""
+def focal_loss_from_bce(bce: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor,
+                        gamma: float) -> torch.Tensor:
+    """(1 - p_t)^gamma * bce with the modulator exp(-gamma (bce + (2y - 1) z)), i.e. the CB
+    official exp(-gamma (y z + log1p(exp(-z)))) rewritten with bce = log1p(exp(-z)) + (1 - y) z
+    (identical for any y; no second softplus). Gradient flows through both factors."""
     if gamma == 0:
-        return torch.ones_like(logits)
-    return torch.exp(-gamma * (targets * logits + F.softplus(-logits)))
+        return bce
+    sign = targets * 2 - 1                                            # 2y - 1, no grad
+    return torch.exp(torch.addcmul(bce, sign, logits).mul_(-gamma)) * bce
+
+
+def scale_loss(loss: torch.Tensor, loss_weight: float) -> torch.Tensor:
+    """loss_weight * loss; skipped (bit-identical) for loss_weight == 1."""
+    return loss if loss_weight == 1.0 else loss_weight * loss
 
 
 def expand_weight(weight: Optional[torch.Tensor], loss: torch.Tensor) -> Optional[torch.Tensor]:
@@ -93,7 +107,7 @@ class CrossEntropyLoss(nn.Module):
         logits = upcast(cls_score)
         cw = None if self.class_weight is None else self.class_weight.to(logits.dtype)
         loss = F.cross_entropy(logits, label.long(), weight=cw, reduction='none')
-        return self.loss_weight * weight_reduce_loss(loss, weight, reduction, avg_factor)
+        return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor), self.loss_weight)
 
 
 class SigmoidBCELoss(nn.Module):
@@ -120,7 +134,7 @@ class SigmoidBCELoss(nn.Module):
                 loss, weight = loss * weight, None
             loss = loss.sum(dim=1)
         loss = weight_reduce_loss(loss, expand_weight(weight, loss), reduction, avg_factor)
-        return self.loss_weight * loss
+        return scale_loss(loss, self.loss_weight)
 
 
 class FocalLoss(SigmoidBCELoss):
@@ -134,7 +148,9 @@ class FocalLoss(SigmoidBCELoss):
         self.alpha = None if alpha is None else float(alpha)
 
     def elementwise(self, logits, targets):
-        loss = focal_modulator(logits, targets, self.gamma) * super().elementwise(logits, targets)
+        loss = focal_loss_from_bce(super().elementwise(logits, targets), logits, targets,
+                                   self.gamma)
         if self.alpha is not None:
-            loss = loss * (self.alpha * targets + (1 - self.alpha) * (1 - targets))
+            # alpha_t = alpha y + (1 - alpha)(1 - y) = (1 - alpha) + (2 alpha - 1) y
+            loss = loss * targets.mul(2 * self.alpha - 1).add_(1 - self.alpha)
         return loss

@@ -18,8 +18,9 @@ richardaecn/class-balanced-loss ``src/cifar_main.py``:
 - ``'sigmoid'``: ``sum_{i,c} w_{y_i} BCE(z_ic, onehot_ic) / sum(onehot)`` = ... / N.
 - ``'focal'``: ``focal_loss()``: same as sigmoid with the modulator
   ``exp(-gamma*y*z - gamma*log1p(exp(-z)))`` = (1 - p_t)^gamma (gradient not
-  stopped); we evaluate ``log1p(exp(-z))`` as ``softplus(-z)`` so that logits of
-  +-1000 give finite values and gradients. No extra alpha (the class weight is
+  stopped); we evaluate it as ``exp(-gamma * (BCE + (2y - 1) z))``, algebraically
+  identical since BCE = log1p(exp(-z)) + (1 - y) z (see ``baselines.py``), so that
+  logits of +-1000 give finite values and gradients and no second softplus is computed. No extra alpha (the class weight is
   the alpha_t). Official argparse defaults: ``--beta 0.0``, ``--gamma 1.0``.
 
 Paper/code differences: none in the loss itself; the official sigmoid/focal runs
@@ -46,7 +47,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ._reduce import resolve_reduction, weight_reduce_loss
-from .baselines import binary_targets, check_logits, focal_modulator, upcast
+from .baselines import binary_targets, check_logits, focal_loss_from_bce, scale_loss, upcast
 
 __all__ = ['ClassBalancedLoss', 'class_balanced_weights']
 
@@ -99,16 +100,17 @@ class ClassBalancedLoss(nn.Module):
         check_logits(cls_score, self.num_classes, type(self).__name__)
         logits = upcast(cls_score)
         label = label.long()
-        w_y = self.class_weight.to(logits.dtype)[label]
-        if self.loss_type == 'softmax':
-            loss = F.cross_entropy(logits, label, reduction='none')
-        else:
-            targets = binary_targets(label, self.num_classes, logits.dtype)
-            loss = F.binary_cross_entropy_with_logits(logits, targets, reduction='none')
-            if self.loss_type == 'focal':
-                loss = focal_modulator(logits, targets, self.gamma) * loss
-            if weight is not None and weight.dim() == 2:
-                loss, weight = loss * weight, None
-            loss = loss.sum(dim=1)
-        loss = weight_reduce_loss(loss * w_y, weight, reduction, avg_factor)
-        return self.loss_weight * loss
+        cw = self.class_weight.to(logits.dtype)
+        if self.loss_type == 'softmax':   # w_y * CE_i fused in the CE kernel
+            loss = F.cross_entropy(logits, label, weight=cw, reduction='none')
+            return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor),
+                              self.loss_weight)
+        targets = binary_targets(label, self.num_classes, logits.dtype)
+        loss = F.binary_cross_entropy_with_logits(logits, targets, reduction='none')
+        if self.loss_type == 'focal':
+            loss = focal_loss_from_bce(loss, logits, targets, self.gamma)
+        if weight is not None and weight.dim() == 2:
+            loss, weight = loss * weight, None
+        loss = loss.sum(dim=1)
+        loss = weight_reduce_loss(loss * cw[label], weight, reduction, avg_factor)
+        return scale_loss(loss, self.loss_weight)

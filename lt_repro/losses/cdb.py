@@ -51,7 +51,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ._reduce import resolve_reduction, weight_reduce_loss
-from .baselines import check_logits, upcast
+from .baselines import check_logits, scale_loss, upcast
 
 __all__ = ['CDBLoss', 'cdb_weights', 'dynamic_tau_cifar', 'dynamic_tau_imagenet']
 
@@ -147,9 +147,10 @@ class CDBLoss(nn.Module):
         check_logits(cls_score, self.num_classes, type(self).__name__)
         logits = upcast(cls_score)
         label = label.long()
-        w_y = self.class_weight.to(logits.dtype)[label]
-        loss = F.cross_entropy(logits, label, reduction='none') * w_y
+        cw = self.class_weight.to(logits.dtype)
+        loss = F.cross_entropy(logits, label, weight=cw, reduction='none')   # w_y * CE_i
         if self.variant == 'imagenet' and reduction == 'mean' and avg_factor is None:
+            w_y = cw[label]
             denom = w_y if weight is None else w_y * weight
             avg_factor = denom.sum()  # torch weighted mean; 0 -> loss 0 (helper adds eps)
-        return self.loss_weight * weight_reduce_loss(loss, weight, reduction, avg_factor)
+        return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor), self.loss_weight)

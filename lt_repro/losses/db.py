@@ -54,8 +54,11 @@ Our deviations from the code (no effect on the official configs):
   the code's inf arithmetic, but without producing inf;
 - with ``reweight_func=None`` and lambda != 1 the code crashes (None / lambda); we
   use weight 1 (negatives 1/lambda);
-- (1 - p_t)^gamma is evaluated as exp(-gamma (y z + softplus(-z))) (the CB
-  official stable form), identical for y in {0, 1}, finite gradient at p_t -> 1.
+- (1 - p_t)^gamma is evaluated as exp(-gamma (BCE(z, y) + (2y - 1) z)), algebraically
+  identical to the CB official stable form exp(-gamma (y z + log1p(exp(-z)))) (see
+  ``baselines.py``) and to (1 - p_t)^gamma for y in {0, 1}; finite gradient at p_t -> 1.
+- labels must be in {0, 1}: the lambda scaling is a ``torch.where`` on y (the code's
+  ``z (1 - y) lambda + z y`` form; identical for binary y).
 - official ``weight_norm`` and the 'inv'/'sqrt_inv'/'CB' re-weighting options of
   ``ResampleLoss`` (used only in ablations) are not implemented.
 
@@ -75,7 +78,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ._reduce import resolve_reduction, weight_reduce_loss
-from .baselines import check_logits, expand_weight, focal_modulator, upcast
+from .baselines import check_logits, expand_weight, focal_loss_from_bce, scale_loss, upcast
 
 __all__ = ['DistributionBalancedLoss']
 
@@ -169,11 +172,13 @@ class DistributionBalancedLoss(nn.Module):
             w = torch.ones_like(logits)
         if self.kappa != 0:
             logits = logits + self.init_bias.to(logits.dtype)  # out of place
-        if self.lambda_ != 1:
-            logits = logits * (1 - y) * self.lambda_ + logits * y
-            w = w / self.lambda_ * (1 - y) + w * y
+        if self.lambda_ != 1:   # official: z (1 - y) lambda + z y, w / lambda (1 - y) + w y
+            pos = y.bool()
+            logits = logits * torch.where(pos, 1.0, self.lambda_)
+            w = torch.where(pos, w, w / self.lambda_)
         loss = F.binary_cross_entropy_with_logits(logits, y, reduction='none')
         if self.focal:
-            loss = self.balance_param * focal_modulator(logits, y, self.gamma) * loss
+            loss = focal_loss_from_bce(loss, logits, y, self.gamma)
+            w = w * self.balance_param
         loss = weight_reduce_loss(loss * w, expand_weight(weight, loss), reduction, avg_factor)
-        return self.loss_weight * loss
+        return scale_loss(loss, self.loss_weight)

@@ -43,7 +43,8 @@ f_k = n_k / sum n (training images of class k over all images). The paper does n
 beta is drawn once per sample or per (sample, class), and the official EQL repositories contain
 no classification code. Default ``beta_per='element'``: one draw per (sample, class), as in
 zhangyongshun/BagofTricks-LT ``lib/loss/loss_impl/equalization_loss.py`` (SEQL);
-``beta_per='sample'`` draws one beta per sample. gamma = 0 is plain cross-entropy. Computed in
+``beta_per='sample'`` draws one beta per sample. Only rare columns (T_lambda = 1) can be dropped,
+so ``forward`` draws beta for those columns only (same distribution as a full (N, C) draw). gamma = 0 is plain cross-entropy. Computed in
 log space: dropped classes get -inf logits and CE = logsumexp - z_y (w~_y = 1 always, so the
 denominator is never empty); no NaN or inf at +-1000 logits.
 
@@ -62,6 +63,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._reduce import resolve_reduction, weight_reduce_loss
+from .baselines import binary_targets, scale_loss
 from .seesaw import _as_float, mmdet_top1_accuracy
 
 
@@ -133,9 +135,11 @@ class EqualizationLoss(nn.Module):
                              f'(no background column), got {tuple(cls_score.shape)}')
         logits = _as_float(cls_score)
         label = label.long()
-        target = F.one_hot(label, self.num_classes + 1)[:, :self.num_classes].to(logits.dtype)
+        target = binary_targets(label, self.num_classes, logits.dtype)
         is_fg = label < self.num_classes                                        # E(r)
-        ignore = is_fg[:, None] & self.rare[None, :] & (target == 0)
+        # E(r) T(f_j) (1 - y_j): rare columns of foreground RoIs, minus the label column
+        ignore = (is_fg[:, None] & self.rare[None, :]).scatter_(
+            1, label.clamp(max=self.num_classes - 1)[:, None], False)
         if self.use_image_level_sets:
             if image_class_mask is None:
                 raise ValueError('EqualizationLoss(use_image_level_sets=True) needs '
@@ -151,7 +155,7 @@ class EqualizationLoss(nn.Module):
         elif weight is not None:
             weight = weight.float()
         loss = weight_reduce_loss(loss.sum(dim=1), weight, reduction, avg_factor)
-        return self.loss_weight * loss
+        return scale_loss(loss, self.loss_weight)
 
 
 class SoftmaxEqualizationLoss(nn.Module):
@@ -180,15 +184,29 @@ class SoftmaxEqualizationLoss(nn.Module):
         self.loss_weight = loss_weight
         self.register_buffer('class_frequency', freq, persistent=False)
         self.register_buffer('rare', freq < self.lambda_, persistent=False)
+        self.register_buffer('rare_index', self.rare.nonzero().flatten(), persistent=False)
+        self.register_buffer('common_index', (~self.rare).nonzero().flatten(), persistent=False)
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, lambda_={self.lambda_}, gamma={self.gamma}, '
                 f'beta_per={self.beta_per!r}, rare={int(self.rare.sum())}')
 
-    def draw_beta(self, n: int, device: torch.device) -> Tensor:
-        """Bernoulli(gamma) draws, (n, C) or (n, 1) bool."""
-        shape = (n, self.num_classes) if self.beta_per == 'element' else (n, 1)
+    def _draw_rare(self, n: int, device: torch.device) -> Tensor:
+        """Bernoulli(gamma) draws for the rare columns only: (n, n_rare) or (n, 1) bool."""
+        shape = (n, self.rare_index.numel()) if self.beta_per == 'element' else (n, 1)
         return torch.rand(shape, device=device) < self.gamma
+
+    def draw_beta(self, n: int, device: torch.device) -> Tensor:
+        """Bernoulli(gamma) draws, (n, C) or (n, 1) bool. The rare columns are drawn first and
+        from the same random stream as in ``forward``, so after the same seed both agree."""
+        rare = self._draw_rare(n, device)
+        if self.beta_per == 'sample':
+            return rare
+        beta = torch.empty(n, self.num_classes, dtype=torch.bool, device=device)
+        beta[:, self.rare_index.to(device)] = rare
+        common = self.common_index.to(device)
+        beta[:, common] = torch.rand((n, common.numel()), device=device) < self.gamma
+        return beta
 
     def forward(self, cls_score: Tensor, label: Tensor, weight: Optional[Tensor] = None,
                 avg_factor: Optional[float] = None, reduction_override: Optional[str] = None,
@@ -197,13 +215,19 @@ class SoftmaxEqualizationLoss(nn.Module):
         reduction = resolve_reduction(self.reduction, reduction_override)
         logits = _as_float(cls_score)
         label = label.long()
-        if beta is None and self.gamma > 0:
-            beta = self.draw_beta(logits.size(0), logits.device)
-        if beta is not None:
-            negative = F.one_hot(label, self.num_classes) == 0
-            drop = beta.bool() & self.rare[None, :] & negative                 # w~_k = 0
+        rare_index = self.rare_index
+        if rare_index.numel() and (beta is not None or self.gamma > 0):
+            # only rare columns can be dropped: beta is drawn / read there only
+            if beta is None:
+                beta_rare = self._draw_rare(logits.size(0), logits.device)
+            else:
+                beta = beta.bool()
+                beta_rare = beta if beta.size(1) == 1 else beta[:, rare_index]
+            drop_rare = beta_rare & (label[:, None] != rare_index[None, :])   # w~_k = 0
+            drop = torch.zeros(logits.shape, dtype=torch.bool, device=logits.device)
+            drop.index_copy_(1, rare_index, drop_rare)
             logits = logits.masked_fill(drop, float('-inf'))
         loss = F.cross_entropy(logits, label, reduction='none')
         if weight is not None:
             weight = weight.float()
-        return self.loss_weight * weight_reduce_loss(loss, weight, reduction, avg_factor)
+        return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor), self.loss_weight)

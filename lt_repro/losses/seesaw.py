@@ -71,18 +71,21 @@ def mmdet_top1_accuracy(pred: Tensor, target: Tensor) -> Tensor:
     return correct * (100.0 / pred.size(0))
 
 
+@torch.no_grad()
 def seesaw_log_factors(cls_score: Tensor, labels: Tensor, cum_samples: Tensor, p: float,
-                       q: float, eps: float) -> Tensor:
-    """log S for each (sample, class), shape (N, C); 0 at the label column. O(N*C), no grad."""
-    log_s = cls_score.new_zeros(cls_score.shape)
+                       q: float, eps: float) -> Optional[Tensor]:
+    """log S for each (sample, class), shape (N, C); 0 at the label column. O(N*C), no grad.
+    None when p = q = 0 (S = 1). Built in place on fresh temporaries (same values and
+    operation order as p * min(0, .) + q * max(0, .))."""
+    log_s = None
     if p > 0:
         log_n = cum_samples.clamp(min=1).log().to(cls_score.dtype)
-        log_ratio = log_n[None, :] - log_n[labels][:, None]       # log(N_j / N_y)
-        log_s = log_s + p * log_ratio.clamp(max=0)
+        log_s = (log_n[None, :] - log_n[labels][:, None]).clamp_(max=0).mul_(p)  # log(N_j/N_y)
     if q > 0:
         log_sigma = F.log_softmax(cls_score.detach(), dim=1)
-        log_self = log_sigma.gather(1, labels[:, None]).clamp(min=math.log(eps))
-        log_s = log_s + q * (log_sigma - log_self).clamp(min=0)
+        log_self = log_sigma.gather(1, labels[:, None]).clamp_(min=math.log(eps))
+        log_c = log_sigma.sub_(log_self).clamp_(min=0).mul_(q)
+        log_s = log_c if log_s is None else log_s.add_(log_c)
     return log_s
 
 
@@ -93,10 +96,15 @@ def seesaw_ce_loss(cls_score: Tensor, labels: Tensor, label_weights: Optional[Te
     cls_score = _as_float(cls_score)
     labels = labels.long()
     log_s = seesaw_log_factors(cls_score, labels, cum_samples, p, q, eps)
-    loss = F.cross_entropy(cls_score + log_s, labels, reduction='none')
+    logits = cls_score if log_s is None else cls_score + log_s
+    loss = F.cross_entropy(logits, labels, reduction='none')
     if label_weights is not None:
         label_weights = label_weights.float()
     return weight_reduce_loss(loss, label_weights, reduction, avg_factor)
+
+
+def _scale(loss: Tensor, loss_weight: float) -> Tensor:
+    return loss if loss_weight == 1.0 else loss_weight * loss
 
 
 class SeesawLoss(nn.Module):
@@ -148,9 +156,12 @@ class SeesawLoss(nn.Module):
         return counts.to(self.cum_samples.dtype)
 
     @torch.no_grad()
-    def accumulate(self, labels: Tensor) -> Tensor:
-        """Add the batch counts to ``cum_samples`` (all-reduced first if ``sync_counts``)."""
-        counts = self.count_labels(labels).to(self.cum_samples.device)
+    def accumulate(self, labels: Tensor, counts: Optional[Tensor] = None) -> Tensor:
+        """Add the batch counts (``count_labels(labels)`` unless given) to ``cum_samples``
+        (all-reduced first if ``sync_counts``)."""
+        if counts is None:
+            counts = self.count_labels(labels)
+        counts = counts.to(self.cum_samples.device)
         if self.sync_counts and torch.distributed.is_available() \
                 and torch.distributed.is_initialized():
             torch.distributed.all_reduce(counts)
@@ -190,26 +201,34 @@ class SeesawLoss(nn.Module):
                 ) -> Union[Tensor, Dict[str, Tensor]]:
         """cls_score (N, C + 2), labels (N,) in [0, C]; updates ``cum_samples`` first."""
         reduction = resolve_reduction(self.reduction, reduction_override)
+        if reduction == 'none' and not self.return_dict:
+            raise ValueError("SeesawLoss: reduction 'none' needs return_dict=True (the class loss "
+                             'has one entry per foreground RoI, the objectness loss one per RoI, '
+                             "so they cannot be summed); set return_dict=True or use 'mean'/'sum'")
         classes, objectness = self._split_cls_score(cls_score)
         labels = labels.long()
-        self.accumulate(labels)
-        pos = labels < self.num_classes
-        obj_labels = (labels == self.num_classes).long()
-        if label_weights is None:
-            label_weights = labels.new_ones(labels.shape, dtype=torch.float)
-        else:
+        counts = self.accumulate(labels)
+        num_fg = labels.numel() - int(counts[-1])
+        if label_weights is not None:
             label_weights = label_weights.float()
 
-        if bool(pos.any()):
-            loss_classes = self.loss_weight * seesaw_ce_loss(
-                classes[pos], labels[pos], label_weights[pos],
-                self.cum_samples[:self.num_classes], self.p, self.q, self.eps,
-                reduction, avg_factor)
+        if num_fg == labels.numel():              # no background: no row selection
+            fg_classes, fg_labels, fg_weights = classes, labels, label_weights
         else:
-            loss_classes = classes[pos].sum()   # zero, keeps the graph (as mmdet)
+            fg_index = (labels < self.num_classes).nonzero().squeeze(1)
+            fg_classes, fg_labels = classes.index_select(0, fg_index), labels[fg_index]
+            fg_weights = None if label_weights is None else label_weights[fg_index]
+        if num_fg:
+            loss_classes = seesaw_ce_loss(fg_classes, fg_labels, fg_weights,
+                                          self.cum_samples[:self.num_classes], self.p, self.q,
+                                          self.eps, reduction, avg_factor)
+        else:
+            loss_classes = fg_classes.sum()   # zero, keeps the graph (as mmdet)
+        loss_classes = _scale(loss_classes, self.loss_weight)
+        obj_labels = (labels == self.num_classes).long()
         loss_obj = F.cross_entropy(_as_float(objectness), obj_labels, reduction='none')
-        loss_obj = self.loss_weight * weight_reduce_loss(loss_obj, label_weights, reduction,
-                                                         avg_factor)
+        loss_obj = _scale(weight_reduce_loss(loss_obj, label_weights, reduction, avg_factor),
+                          self.loss_weight)
         if self.return_dict:
             return {'loss_cls_objectness': loss_obj, 'loss_cls_classes': loss_classes}
         return loss_classes + loss_obj
@@ -236,8 +255,13 @@ class SeesawClassificationLoss(SeesawLoss):
             raise ValueError(f'SeesawClassificationLoss: expected {self.num_classes} logits per sample, '
                              f'got {cls_score.size(-1)}; set num_classes to the classifier width')
         label = label.long()
-        if bool((label >= self.num_classes).any()):
+        try:
+            counts = self.count_labels(label)
+        except ValueError:                      # a label > C
+            counts = None
+        if counts is None or counts[-1] > 0:
             raise ValueError(f'SeesawClassificationLoss: labels must lie in [0, {self.num_classes})')
-        self.accumulate(label)
-        return self.loss_weight * seesaw_ce_loss(cls_score, label, weight, self.cum_samples[:self.num_classes],
-                                                 self.p, self.q, self.eps, reduction, avg_factor)
+        self.accumulate(label, counts)
+        return _scale(seesaw_ce_loss(cls_score, label, weight, self.cum_samples[:self.num_classes],
+                                     self.p, self.q, self.eps, reduction, avg_factor),
+                      self.loss_weight)

@@ -351,3 +351,9 @@ def test_classification_variant_equals_the_class_branch_of_the_detection_loss():
     assert torch.equal(cls.cum_samples, det.cum_samples)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 5\)"):
         cls(torch.randn(2, 5), torch.tensor([0, 5]))
+
+
+def test_unreduced_sum_of_the_two_branches_is_refused():
+    loss = SeesawLoss(num_classes=3, return_dict=False, reduction="none")
+    with pytest.raises(ValueError):
+        loss(torch.randn(4, 5), torch.tensor([0, 1, 3, 2]))
