@@ -89,3 +89,13 @@ def test_reduced_demo_end_to_end(tmp_path, mnist_root):
     # a second run has nothing to do
     res = snakemake(*args, "-n")
     assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_a_placeholder_page_does_not_satisfy_a_paper_target(tmp_path):
+    # rendering any page also writes placeholder pages for the others (so index links resolve)
+    (tmp_path / "rep").mkdir()
+    (tmp_path / "rep/cdb.html").write_text("<html>placeholder</html>")
+    res = snakemake("-n", "cdb", "--config", f"results_root={tmp_path}/r", f"reports_root={tmp_path}/rep",
+                    f"data_root={tmp_path}/d")
+    counts = job_counts(res.stdout)
+    assert counts["train"] >= 10 and counts["report_page"] == 1
