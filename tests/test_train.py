@@ -80,6 +80,7 @@ def test_sigterm_mid_epoch_resumes_to_the_uninterrupted_result(split, mnist_root
     record = json.loads((result / "record.json").read_text())
     resumed = record["resumed_from"]
     per_epoch = -(-len(json.loads(split.read_text())["train"]) // 128)
+    print(f"preempted run resumed from {resumed} ({per_epoch} iterations per epoch)")
     assert resumed["epoch"] == 1 and per_epoch < resumed["iter"] < 2 * per_epoch, resumed  # inside epoch 2
     metrics = json.loads((result / "metrics.json").read_text())
     for key in ("top1_err_pct", "per_class_acc_pct", "mean_class_acc_pct", "best_val/top1_err_pct"):

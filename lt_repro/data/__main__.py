@@ -17,6 +17,8 @@ from pathlib import Path
 
 from lt_repro.record import atomic_write_json
 
+from .download import ChecksumError, DownloadError
+
 from . import cifar, mnist, protocols, sources
 
 from . import imagenet, inat
@@ -99,5 +101,14 @@ def main(argv=None) -> int:
     return 0
 
 
+def cli(argv=None) -> int:
+    """``main`` with data errors reported as one line naming the file and the fix, exit status 1."""
+    try:
+        return main(argv)
+    except (ChecksumError, DownloadError, FileNotFoundError, KeyError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

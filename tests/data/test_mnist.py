@@ -60,3 +60,13 @@ def test_real_mnist_is_bit_exact(mnist_root):
     assert np.bincount(labels).tolist() == TRAIN_COUNTS
     _, test_labels = mnist.load(mnist_root, "test")
     assert np.bincount(test_labels).tolist() == TEST_COUNTS
+
+
+def test_cli_reports_a_corrupt_file_in_one_line(tmp_path, capsys):
+    from lt_repro.data.__main__ import cli
+
+    for name in mnist.IDX_MD5:
+        (tmp_path / name).write_bytes(b"\0\0\x08\x01\0\0\0\0")
+    assert cli(["fetch", "mnist", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "re-download" in err and "Traceback" not in err
