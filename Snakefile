@@ -12,6 +12,10 @@ include: "workflows/classification.smk"
 include: "workflows/classification_data.smk"
 include: "workflows/cb.smk"
 include: "workflows/cdb.smk"
+include: "workflows/eql.smk"
+include: "workflows/seesaw.smk"
+include: "workflows/detection.smk"
+include: "workflows/detection_data.smk"
 include: "workflows/papers.smk"
 
 

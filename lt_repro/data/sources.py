@@ -11,7 +11,11 @@ from functools import partial
 
 from . import cifar, imagenet, inat, mnist
 from .images import IMAGENET_MEAN, IMAGENET_STD, decoder
-from .transforms import PadCropFlip, Transformed, black_fill
+from .transforms import AutoAugmentCutout, PadCropFlip, Transformed, black_fill
+
+# train-time augmentation names (LTSplitDataset ``augment``): the source's own (``train_transform`` /
+# the decoder's), none, or AutoAugment + Cutout (array sources only; EQL's CIFAR recipe)
+AUGMENTS = ("default", None, "autoaugment_cutout")
 
 
 @dataclass(frozen=True)
@@ -25,19 +29,30 @@ class Source:
     # optional: lazy decoding for file-based sources, (paths, subset) → indexable of tensors
     decode: Callable[[np.ndarray, str], Sequence[torch.Tensor]] | None = None
 
-    def images_for(self, images: np.ndarray, subset: str):
-        """What LTSplitDataset indexes: tensors (augmented on access for 'train' when a transform is set)."""
+    def images_for(self, images: np.ndarray, subset: str, augment: str | None = "default"):
+        """What LTSplitDataset indexes: tensors, augmented on access for 'train' only (``augment``,
+        one of :data:`AUGMENTS`); 'val' and 'test' are never augmented."""
+        if augment not in AUGMENTS:
+            raise ValueError(f"augment must be one of {AUGMENTS}, got {augment!r}; set it in the dataset config")
         if self.decode is not None:
+            if augment != "default":
+                raise ValueError(f"augment={augment!r} is not available for file-based sources; use 'default'")
             return self.decode(images, subset)
+        if subset == "train" and augment == "autoaugment_cutout":
+            return Transformed(self.to_uint8(images), AutoAugmentCutout(self.mean, self.std))
         x = self.to_tensor(images)
-        return Transformed(x, self.train_transform) if subset == "train" and self.train_transform else x
+        return Transformed(x, self.train_transform) if subset == "train" and augment and self.train_transform else x
+
+    @staticmethod
+    def to_uint8(images: np.ndarray) -> torch.Tensor:
+        """N×H×W(×C) uint8 array → N×C×H×W uint8 tensor."""
+        x = torch.as_tensor(np.require(images, dtype=np.uint8, requirements=["C", "W"]))
+        if x.dim() == 3:  # N×H×W grey → N×1×H×W
+            return x.unsqueeze(1)
+        return x.permute(0, 3, 1, 2).contiguous() if x.shape[-1] in (1, 3) else x
 
     def to_tensor(self, images: np.ndarray) -> torch.Tensor:
-        x = torch.as_tensor(np.require(images, requirements=["C", "W"]), dtype=torch.float32).div_(255.0)
-        if x.dim() == 3:  # N×H×W grey → N×1×H×W
-            x = x.unsqueeze(1)
-        elif x.shape[-1] in (1, 3):  # N×H×W×C → N×C×H×W
-            x = x.permute(0, 3, 1, 2).contiguous()
+        x = self.to_uint8(images).float().div_(255.0)
         mean = torch.tensor(self.mean).view(1, -1, 1, 1)
         std = torch.tensor(self.std).view(1, -1, 1, 1)
         return (x - mean) / std
