@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--meta", default="{}", help="JSON of extra record fields (dataset, loss, imbalance_ratio, …)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                    help="override existing config keys (dotted); unknown keys are an error")
+    p.add_argument("--init-from", default=None, metavar="CHECKPOINT",
+                   help="initialise the model from this checkpoint of our own (e.g. the stage-1 run of a decoupled "
+                        "experiment); ignored when the work dir resumes")
     p.add_argument("--launcher", default="none", choices=["none", "pytorch", "slurm"],
                    help="distributed launcher (torchrun sets 'pytorch')")
     p.add_argument("--threads", type=int, default=int(os.environ.get("LT_THREADS", "0")),
@@ -92,10 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     cfg.randomness = dict(seed=args.seed, deterministic=False)
     resumed = resume_point(work_dir)
     cfg.resume = resumed is not None
+    init_from = Path(args.init_from).resolve() if args.init_from else None
+    if init_from is not None and not init_from.is_file():
+        print(f"error: --init-from {args.init_from}: no such checkpoint; run the stage it comes from first",
+              file=sys.stderr)
+        return 2
+    if init_from is not None and resumed is None:  # a resume continues from the work dir instead
+        cfg.load_from = str(init_from)
     if not args.no_progress:
         cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="ProgressBarHook")]
 
     runner = AtomicCheckpointRunner.from_cfg(cfg)
+    if init_from is not None:
+        runner.trusted_checkpoints = frozenset({init_from})
     try:
         runner.train()
     except NonFiniteLossError as err:
@@ -121,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out_dir)
     meta = json.loads(args.meta)
     record = run_record(cfg, seed=args.seed, slug=args.slug, exp=args.exp, start=start,
-                        resumed_from=resumed, train_count_per_class=train_counts, **meta)
+                        resumed_from=resumed, train_count_per_class=train_counts,
+                        **({"init_from": str(init_from)} if init_from else {}), **meta)
     atomic_write_json(out / "record.json", record)
     atomic_write_json(out / "metrics.json", metrics)
     print(f"wrote {out / 'metrics.json'}: top-1 error {metrics.get('top1_err_pct')}%", file=sys.stderr)

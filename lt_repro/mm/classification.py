@@ -23,10 +23,13 @@ class LTImageClassifier(BaseModel):
     ``backbone`` names a class of :mod:`lt_repro.models` (``dict(type='SmallCNN', ...)``).
     ``prior_bias`` initialises the classifier bias to −log(C−1), the prior of Cui et al. 2019
     (section 4.3) and Lin et al. 2017 for sigmoid and focal heads, so that p ≈ 1/C at the start.
+    ``freeze_backbone`` trains the classifier only (decoupled re-training, Kang et al. 2020 cRT;
+    Seesaw sec. 4.4): backbone parameters get no gradient and the backbone stays in eval mode, so
+    its BatchNorm statistics do not change either.
     """
 
     def __init__(self, backbone: dict, num_classes: int, loss: dict, prior_bias: bool = False,
-                 data_preprocessor: dict | None = None, init_cfg=None):
+                 freeze_backbone: bool = False, data_preprocessor: dict | None = None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         backbone = dict(backbone)
         cls = getattr(lt_models, backbone.pop("type"))
@@ -36,9 +39,23 @@ class LTImageClassifier(BaseModel):
             nn.init.constant_(self.head.bias, -float(np.log(num_classes - 1)))
         self.loss_fn = MODELS.build(loss)
         self.num_classes = num_classes
+        self.freeze_backbone = freeze_backbone
+        if freeze_backbone:
+            self.backbone.requires_grad_(False)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze_backbone:
+            self.backbone.eval()
+        return self
 
     def forward(self, inputs: torch.Tensor, labels: torch.Tensor | None = None, mode: str = "tensor"):
-        logits = self.head(self.backbone(inputs))
+        if self.freeze_backbone:
+            with torch.no_grad():
+                features = self.backbone(inputs)
+        else:
+            features = self.backbone(inputs)
+        logits = self.head(features)
         if mode == "tensor":
             return logits
         if mode == "loss":
@@ -55,10 +72,11 @@ class LTSplitDataset(torch.utils.data.Dataset):
 
     ``split_file`` is the JSON written by ``python -m lt_repro.data split``: it holds the indices
     into the source's official training set for 'train' and 'val'; 'test' is the whole official
-    test set. ``source`` names a loader in :mod:`lt_repro.data.sources`.
+    test set. ``source`` names a loader in :mod:`lt_repro.data.sources`. ``augment`` picks the
+    train-time augmentation (:data:`lt_repro.data.sources.AUGMENTS`; ignored for 'val'/'test').
     """
 
-    def __init__(self, source: str, root: str, split_file: str, subset: str):
+    def __init__(self, source: str, root: str, split_file: str, subset: str, augment: str | None = "default"):
         if subset not in ("train", "val", "test"):
             raise ValueError(f"subset must be 'train', 'val' or 'test', got {subset!r}")
         split = json.loads(Path(split_file).read_text())
@@ -67,7 +85,7 @@ class LTSplitDataset(torch.utils.data.Dataset):
         if subset != "test":
             idx = np.asarray(split[subset], dtype=np.int64)
             images, labels = images[idx], labels[idx]
-        self.images = loader.images_for(images, subset)  # tensors; augmented on access for train
+        self.images = loader.images_for(images, subset, augment)  # tensors; augmented on access for train
         self.labels = torch.as_tensor(labels, dtype=torch.long)
         self.train_counts = split["train_counts"]
         self.metainfo = {"source": source, "subset": subset, "num_classes": len(self.train_counts)}

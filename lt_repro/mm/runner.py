@@ -15,14 +15,17 @@ from .compat import own_checkpoint_globals
 class AtomicCheckpointRunner(Runner):
     """Checkpoints go to ``<name>.partial`` and are renamed when complete: a full disk or a kill
     during the save never replaces a good checkpoint with a half-written one. Checkpoints inside
-    the work dir (our own) load with mmengine's extra globals allowed; others with the plain
+    the work dir (our own) and files named in ``trusted_checkpoints`` (``lt_repro.train --init-from``:
+    a stage-1 checkpoint of our own) load with mmengine's extra globals allowed; others with the plain
     ``weights_only=True`` unpickler."""
+
+    trusted_checkpoints: frozenset = frozenset()  # resolved paths; set per instance by lt_repro.train
 
     def _is_own(self, filename) -> bool:
         return Path(filename).resolve().is_relative_to(Path(self.work_dir).resolve())
 
     def load_checkpoint(self, filename, *args, **kwargs):
-        if not self._is_own(filename):
+        if not self._is_own(filename) and Path(filename).resolve() not in self.trusted_checkpoints:
             return super().load_checkpoint(filename, *args, **kwargs)
         with own_checkpoint_globals():
             return super().load_checkpoint(filename, *args, **kwargs)
