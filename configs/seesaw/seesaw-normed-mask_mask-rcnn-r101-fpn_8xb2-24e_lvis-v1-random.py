@@ -1,6 +1,3 @@
-_base_ = './seesaw_mask-rcnn-r101-fpn_8xb2-24e_lvis-v1-random.py'
-# Seesaw Loss with the normalised mask predictor (paper sec. 3.3 / mmdet *seesaw-loss-normed-mask* config,
-# which is exactly its parent config plus this line): Mask R-CNN R-101-FPN, LVIS v1, random sampler (no repeat-factor sampling; the dataset is NOT wrapped in ClassBalancedDataset).
-model = dict(
-    roi_head=dict(
-        mask_head=dict(predictor_cfg=dict(type='NormedConv2d', tempearture=20))))  # source: mmdet seesaw_loss/mask-rcnn_r101_fpn_seesaw-loss-normed-mask_random-ms-2x_lvis-v1.py (tau = 20)
+_base_ = './seesaw-normed-mask_mask-rcnn-r50-fpn_8xb2-24e_lvis-v1-random.py'
+# The recipe of seesaw-normed-mask_mask-rcnn-r50-fpn_8xb2-24e_lvis-v1-random.py with a ResNet-101 backbone.
+model = dict(backbone=dict(depth=101, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')))  # source: the paper's R-101 rows; mmdet's r101 configs change exactly these two values
