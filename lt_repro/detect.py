@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
 
 from lt_repro.record import atomic_write_json, run_record
-from lt_repro.train import EXIT_NONFINITE, EXIT_PREEMPTED, parse_set, resume_point
+from lt_repro.train import common_parser, parse_set, setup_run, train_or_exit_code
 
 FREQ_PLACEHOLDER = "${lvis_image_frequency}"
 LVIS_ITEMS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "APr", "APc", "APf")
@@ -40,22 +39,7 @@ LVIS_MAX_DETS = 300  # lvis-api LVISResults/LVISEval default, used unchanged by 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m lt_repro.detect", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("config", help="mmdet config file (configs/seesaw/… or configs/eql/…)")
-    p.add_argument("--work-dir", required=True, help="checkpoints and logs; resumed from when it has a last_checkpoint")
-    p.add_argument("--out-dir", required=True, help="where metrics.json and record.json go")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--slug", default=None, help="paper slug, recorded in record.json")
-    p.add_argument("--exp", default=None, help="experiment name, recorded in record.json")
-    p.add_argument("--meta", default="{}", help="JSON of extra record fields (dataset, loss, backbone, …)")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                   help="override existing config keys (dotted); unknown keys are an error")
-    p.add_argument("--launcher", default="none", choices=["none", "pytorch", "slurm"],
-                   help="distributed launcher (torchrun sets 'pytorch')")
-    p.add_argument("--threads", type=int, default=int(os.environ.get("LT_THREADS", "0")),
-                   help="torch CPU threads (0: torch's default)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p = common_parser("python -m lt_repro.detect", __doc__, "mmdet config file (configs/seesaw/… or configs/eql/…)")
     p.add_argument("--eval-only", default=None, metavar="CHECKPOINT",
                    help="skip training; test these weights (loaded with weights_only=True)")
     return p
@@ -179,7 +163,6 @@ def main(argv: list[str] | None = None) -> int:
 
     import lt_repro.mm  # noqa: F401  (registers the project's components, applies compat fixes)
     from lt_repro.mm.config import ConfigKeyError, apply_overrides, check_constructor_args
-    from lt_repro.mm.hooks import NonFiniteLossError, PreemptedError
     from lt_repro.mm.runner import AtomicCheckpointRunner
     from mmdet.registry import MODELS
 
@@ -193,31 +176,19 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigKeyError, FileNotFoundError, KeyError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    work_dir = Path(args.work_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    cfg.work_dir = str(work_dir)
-    cfg.launcher = args.launcher
-    cfg.randomness = dict(seed=args.seed, deterministic=False)
-    resumed = None if args.eval_only else resume_point(work_dir)
-    cfg.resume = resumed is not None
+    resumed = setup_run(cfg, args, resume=not args.eval_only, progress=not args.eval_only)
     cfg.load_from = None
     # LVIS has no held-out validation split: the val set IS the test set. Evaluate it once, after
     # training, instead of mmengine's validation at the last epoch plus the test (twice the work).
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    if not args.no_progress and not args.eval_only:
-        cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="ProgressBarHook")]
 
     runner = AtomicCheckpointRunner.from_cfg(cfg)
     if args.eval_only:
         load_released_weights(runner, args.eval_only)
     else:
-        try:
-            runner.train()
-        except NonFiniteLossError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return EXIT_NONFINITE
-        except PreemptedError:
-            return EXIT_PREEMPTED
+        failed = train_or_exit_code(runner)
+        if failed is not None:
+            return failed
     metrics = flatten_lvis(runner.test())
     if runner.rank != 0:
         return 0

@@ -37,10 +37,10 @@ def parse_set(items: list[str]) -> dict:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m lt_repro.train", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("config", help="mmengine config file (configs/<slug>/…py)")
+def common_parser(prog: str, doc: str, config_help: str) -> argparse.ArgumentParser:
+    """The arguments every training entry point takes (lt_repro.train, lt_repro.detect)."""
+    p = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("config", help=config_help)
     p.add_argument("--work-dir", required=True, help="checkpoints and logs; resumed from when it has a last_checkpoint")
     p.add_argument("--out-dir", required=True, help="where metrics.json and record.json go")
     p.add_argument("--seed", type=int, default=0)
@@ -49,15 +49,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--meta", default="{}", help="JSON of extra record fields (dataset, loss, imbalance_ratio, …)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                    help="override existing config keys (dotted); unknown keys are an error")
-    p.add_argument("--init-from", default=None, metavar="CHECKPOINT",
-                   help="initialise the model from this checkpoint of our own (e.g. the stage-1 run of a decoupled "
-                        "experiment); ignored when the work dir resumes")
     p.add_argument("--launcher", default="none", choices=["none", "pytorch", "slurm"],
                    help="distributed launcher (torchrun sets 'pytorch')")
     p.add_argument("--threads", type=int, default=int(os.environ.get("LT_THREADS", "0")),
                    help="torch CPU threads (0: torch's default)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = common_parser("python -m lt_repro.train", __doc__, "mmengine config file (configs/<slug>/…py)")
+    p.add_argument("--init-from", default=None, metavar="CHECKPOINT",
+                   help="initialise the model from this checkpoint of our own (e.g. the stage-1 run of a decoupled "
+                        "experiment); ignored when the work dir resumes")
+    return p
+
+
+def setup_run(cfg, args, *, resume: bool = True, progress: bool = True) -> dict | None:
+    """Work dir, launcher, seed, resume point and progress bar; returns where the run resumes from."""
+    import torch
+
+    work_dir = Path(args.work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cfg.work_dir = str(work_dir)
+    cfg.launcher = args.launcher
+    if args.launcher != "none" and not torch.cuda.is_available():
+        # CPU (gloo) runs: mmengine's init_dist always calls torch.cuda.set_device, and its DDP
+        # wrapper passes device_ids=[LOCAL_RANK], which DDP refuses for CPU modules.
+        torch.distributed.init_process_group("gloo")
+        cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None, broadcast_buffers=False)
+    cfg.randomness = dict(seed=args.seed, deterministic=False)
+    resumed = resume_point(work_dir) if resume else None
+    cfg.resume = resumed is not None
+    if progress and not args.no_progress:
+        cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="ProgressBarHook")]
+    return resumed
+
+
+def train_or_exit_code(runner) -> int | None:
+    """Train; on a non-finite loss, preemption or a failed write, say what was kept and return the
+    exit code (None when training finished)."""
+    from lt_repro.mm.hooks import NonFiniteLossError, PreemptedError
+
+    try:
+        runner.train()
+    except NonFiniteLossError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_NONFINITE
+    except PreemptedError:
+        return EXIT_PREEMPTED
+    except OSError as err:
+        last = Path(runner.work_dir) / "last_checkpoint"
+        kept = last.read_text().strip() if last.exists() else "none"
+        print(f"error: could not write {getattr(err, 'filename', None) or 'a file'} ({err.strerror or err}). "
+              f"Nothing half-written was kept; the last good checkpoint is {kept}. Free disk space "
+              f"and run again to resume.", file=sys.stderr)
+        return EXIT_IO
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +118,6 @@ def main(argv: list[str] | None = None) -> int:
 
     import lt_repro.mm  # noqa: F401  (registers the project's components)
     from lt_repro.mm.config import ConfigKeyError, apply_overrides, check_constructor_args
-    from lt_repro.mm.hooks import NonFiniteLossError, PreemptedError
     from lt_repro.mm.runner import AtomicCheckpointRunner
     from mmdet.registry import MODELS
 
@@ -83,18 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigKeyError, FileNotFoundError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    resumed = setup_run(cfg, args)
     work_dir = Path(args.work_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    cfg.work_dir = str(work_dir)
-    cfg.launcher = args.launcher
-    if args.launcher != "none" and not torch.cuda.is_available():
-        # CPU (gloo) runs: mmengine's init_dist always calls torch.cuda.set_device, and its DDP
-        # wrapper passes device_ids=[LOCAL_RANK], which DDP refuses for CPU modules.
-        torch.distributed.init_process_group("gloo")
-        cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None, broadcast_buffers=False)
-    cfg.randomness = dict(seed=args.seed, deterministic=False)
-    resumed = resume_point(work_dir)
-    cfg.resume = resumed is not None
     init_from = Path(args.init_from).resolve() if args.init_from else None
     if init_from is not None and not init_from.is_file():
         print(f"error: --init-from {args.init_from}: no such checkpoint; run the stage it comes from first",
@@ -102,26 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if init_from is not None and resumed is None:  # a resume continues from the work dir instead
         cfg.load_from = str(init_from)
-    if not args.no_progress:
-        cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="ProgressBarHook")]
 
     runner = AtomicCheckpointRunner.from_cfg(cfg)
     if init_from is not None:
         runner.trusted_checkpoints = frozenset({init_from})
-    try:
-        runner.train()
-    except NonFiniteLossError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_NONFINITE
-    except PreemptedError:
-        return EXIT_PREEMPTED
-    except OSError as err:
-        last = work_dir / "last_checkpoint"
-        kept = last.read_text().strip() if last.exists() else "none"
-        print(f"error: could not write {getattr(err, 'filename', None) or 'a file'} ({err.strerror or err}). "
-              f"Nothing half-written was kept; the last good checkpoint is {kept}. Free disk space "
-              f"and run again to resume.", file=sys.stderr)
-        return EXIT_IO
+    failed = train_or_exit_code(runner)
+    if failed is not None:
+        return failed
     metrics = {**runner.test()}
     best = sorted(work_dir.glob("best_*.pth"))
     if best:
