@@ -56,6 +56,16 @@ def test_cb_cifar10_focal_grid_cell(tmp_path):
     bias = ckpt["state_dict"]["head.bias"]
     assert torch.allclose(bias, torch.full_like(bias, -torch.log(torch.tensor(9.0))), atol=0.5)  # prior −log(C−1), after 1 epoch
 
+    # the run joins CB Table 2 (CIFAR-10-LT, ρ=50, class-balanced) in the comparison and on the cb page
+    from tests.report.in_comparison import compare_run
+
+    rows, page = compare_run(tmp_path / "o", "cb", "cifar10lt-r50_cb-focal", tmp_path / "cmp")
+    ours = [r for r in rows if r["n"] == "1"]
+    assert len(ours) == 1 and ours[0]["verdict"] != "not run"
+    assert float(ours[0]["ours_mean"]) == m["top1_err_pct"] and ours[0]["table"].startswith("Table 2")
+    assert sum(r["verdict"] == "not run" for r in rows) == len(rows) - 1
+    assert "../results/cb/cifar10lt-r50_cb-focal/seed-0/metrics.json" in page
+
 
 def test_cdb_cifar100_uses_validation_difficulty_and_best_val(tmp_path):
     root = write_cifar100(tmp_path / "cifar", per_class_train=8, per_class_test=1)

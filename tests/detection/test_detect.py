@@ -30,6 +30,21 @@ def test_image_count_frequency_follows_category_order(lvis_v05, tmp_path):
     assert image_count_frequency(tmp_path / "a.json") == freq
 
 
+def _assert_in_comparison(tmp, slug, exp, table, joined):
+    """The run joins the published rows of ``table`` in comparison.tsv and on the paper's page."""
+    from tests.report.in_comparison import compare_run
+
+    metrics = json.loads((tmp / "out/metrics.json").read_text())
+    rows, page = compare_run(tmp / "out", slug, exp, tmp / "cmp")
+    ours = {r["metric"]: r for r in rows if r["n"] == "1"}
+    assert set(ours) == set(joined), sorted(ours)
+    for metric, key in joined.items():
+        row = ours[metric]
+        assert row["table"].startswith(table) and row["verdict"] != "not run"
+        assert float(row["ours_mean"]) == metrics[key]
+    assert f"../results/{slug}/{exp}/seed-0/metrics.json" in page
+
+
 def _check_outputs(tmp, cfg_path):
     metrics = json.loads((tmp / "out/metrics.json").read_text())
     record = json.loads((tmp / "out/record.json").read_text())
@@ -50,6 +65,8 @@ def test_mask_rcnn_seesaw_trains_and_evaluates(lvis_v1, tmp_path, make_tiny_conf
     metrics, record = _check_outputs(tmp_path, cfg)
     assert (tmp_path / "work/epoch_1.pth").exists() and (tmp_path / "work/last_checkpoint").exists()
     assert "class_frequency" not in record
+    _assert_in_comparison(tmp_path, "seesaw", "lvis-v1_mask-rcnn-r50-fpn-2x_seesaw_random", "MMDetection model zoo",
+                          {"mask AP": "segm_AP_pct", "box AP": "bbox_AP_pct"})
     # a rerun resumes from the last checkpoint (training already complete) and re-tests it
     detect(cfg, tmp_path)
     again = json.loads((tmp_path / "out/record.json").read_text())
@@ -82,6 +99,9 @@ def test_mask_rcnn_eql_trains_and_evaluates(lvis_v05, tmp_path, make_tiny_config
     loss = record["config"]["model"]["roi_head"]["bbox_head"]["loss_cls"]
     assert loss["type"] == "LTEqualizationLoss" and loss["class_frequency"][3] == 0.125 < loss["lambda_"]
     assert loss["use_image_level_sets"] is True
+    _assert_in_comparison(tmp_path, "eql", "lvis-v05_mask-rcnn-r50-fpn-1x-paper_eql", "Table 1",
+                          {"mask AP": "segm_AP_pct", "mask AP_r": "segm_APr_pct", "mask AP_c": "segm_APc_pct",
+                           "mask AP_f": "segm_APf_pct", "box AP": "bbox_AP_pct"})
 
 
 @pytest.mark.slow
