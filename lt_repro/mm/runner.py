@@ -40,12 +40,14 @@ class AtomicCheckpointRunner(Runner):
         if not is_main_process():  # mmengine saves on rank 0 only
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)
         partial = filename + ".partial"
+        path = os.path.join(out_dir, partial)
         try:
             super().save_checkpoint(out_dir, partial, *args, **kwargs)
-        except BaseException:
-            path = os.path.join(out_dir, partial)
+        except BaseException as err:
             if os.path.exists(path):
                 os.remove(path)
+            if isinstance(err, OSError) and not err.filename:  # name the file in the error
+                raise OSError(err.errno, err.strerror, path) from err
             raise
         os.replace(os.path.join(out_dir, partial), os.path.join(out_dir, filename))
 
