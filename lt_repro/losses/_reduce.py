@@ -56,3 +56,14 @@ def weight_reduce_loss(loss: torch.Tensor,
 def resolve_reduction(default: str, reduction_override: Optional[str]) -> str:
     """mmdet: ``reduction_override`` (if given) wins over the module default."""
     return check_reduction(reduction_override if reduction_override else default)
+
+
+def finish_sum(total: torch.Tensor, count: int, reduction: str,
+               avg_factor: Optional[Union[float, torch.Tensor]] = None) -> torch.Tensor:
+    """'mean' / 'sum' of ``count`` weighted terms given their sum ``total``: the same result as
+    ``weight_reduce_loss`` on the terms (mean of no terms = 0, ``avg_factor`` replaces count)."""
+    if avg_factor is None:
+        return total if reduction == 'sum' or count == 0 else total / count
+    if reduction == 'mean':
+        return total / (avg_factor + _EPS)
+    raise ValueError('avg_factor can not be used with reduction="sum"')

@@ -20,11 +20,11 @@ giving an all-zero row, mmdet's ``_expand_onehot_labels`` convention) or an
 (N, C) multi-hot / soft target.
 
 The focal modulator is the stable form of the CB official code,
-``(1 - p_t)^gamma = exp(-gamma * (y*z + log1p(exp(-z))))`` (exact for y in {0, 1}),
-evaluated without a second softplus: BCE(z, y) = softplus(z) - y*z = log1p(exp(-z)) + (1-y)*z,
-so ``y*z + log1p(exp(-z)) = BCE(z, y) + (2y - 1)*z`` (algebraically identical for any y) and
-the modulator is ``exp(-gamma * (BCE + (2y - 1) z))``, reusing the BCE tensor. Finite value and
-gradient for any z, +-1000 included (gradient not stopped).
+``(1 - p_t)^gamma = exp(-gamma * (y*z + log1p(exp(-z))))`` (exact for y in {0, 1}), written as
+``exp(-gamma * (softplus(z) - (1 - y) z))`` (algebraically identical for any y). Sigmoid, focal
+and their weights run as one fused autograd node (``_fused.focal_bce``: the gradient, modulator
+term included, is formed in the forward pass). Finite value and gradient for any z, +-1000
+included.
 
 Hand-derived value (checked in tests): z = 0 everywhere, C = 2, N = 2, gamma = 2,
 alpha=None -> each element is (1/2)^2 * ln 2, so FocalLoss 'mean' = ln(2)/4 = 0.173287.
@@ -35,7 +35,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._reduce import resolve_reduction, weight_reduce_loss
+from ._fused import focal_bce
+from ._reduce import finish_sum, resolve_reduction, weight_reduce_loss
 
 __all__ = ['CrossEntropyLoss', 'SigmoidBCELoss', 'FocalLoss']
 
@@ -58,22 +59,9 @@ def binary_targets(label: torch.Tensor, num_classes: int, dtype: torch.dtype) ->
     """(N,) class index -> (N, C) one-hot (index == C: all zeros); (N, C) -> cast."""
     if label.dim() == 2:
         return label.to(dtype)
-    label = label.long()
-    onehot = torch.zeros(label.numel(), num_classes, dtype=dtype, device=label.device)
-    # background rows (index C) write their 0 into column C - 1, which stays 0
-    return onehot.scatter_(1, label.clamp(max=num_classes - 1)[:, None],
-                           (label < num_classes).to(dtype)[:, None])
-
-
-def focal_loss_from_bce(bce: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor,
-                        gamma: float) -> torch.Tensor:
-    """(1 - p_t)^gamma * bce with the modulator exp(-gamma (bce + (2y - 1) z)), i.e. the CB
-    official exp(-gamma (y z + log1p(exp(-z)))) rewritten with bce = log1p(exp(-z)) + (1 - y) z
-    (identical for any y; no second softplus). Gradient flows through both factors."""
-    if gamma == 0:
-        return bce
-    sign = targets * 2 - 1                                            # 2y - 1, no grad
-    return torch.exp(torch.addcmul(bce, sign, logits).mul_(-gamma)) * bce
+    # one column more for the background index C, sliced off (a strided view, no copy)
+    onehot = torch.zeros(label.numel(), num_classes + 1, dtype=dtype, device=label.device)
+    return onehot.scatter_(1, label.long()[:, None], 1.0)[:, :num_classes]
 
 
 def scale_loss(loss: torch.Tensor, loss_weight: float) -> torch.Tensor:
@@ -113,6 +101,8 @@ class CrossEntropyLoss(nn.Module):
 class SigmoidBCELoss(nn.Module):
     """Binary cross-entropy on sigmoid logits; 'mean' over N*C elements."""
 
+    gamma = 0.0          # focal exponent; 0 = plain BCE (the fused terms in ``_fused.py``)
+
     def __init__(self, sum_over_classes: bool = False, reduction: str = 'mean',
                  loss_weight: float = 1.0):
         super().__init__()
@@ -120,20 +110,26 @@ class SigmoidBCELoss(nn.Module):
         self.reduction = resolve_reduction(reduction, None)
         self.loss_weight = float(loss_weight)
 
-    def elementwise(self, logits, targets):
-        return F.binary_cross_entropy_with_logits(logits, targets, reduction='none')
+    def term_weight(self, targets: torch.Tensor) -> Optional[torch.Tensor]:
+        """Per-element factor of the terms (focal alpha_t); None for BCE."""
+        return None
 
     def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
         reduction = resolve_reduction(self.reduction, reduction_override)
         check_logits(cls_score, None, type(self).__name__)
         logits = upcast(cls_score)
         targets = binary_targets(label, logits.size(1), logits.dtype)
-        loss = self.elementwise(logits, targets)
-        if self.sum_over_classes:
-            if weight is not None and weight.dim() == 2:
-                loss, weight = loss * weight, None
-            loss = loss.sum(dim=1)
-        loss = weight_reduce_loss(loss, expand_weight(weight, loss), reduction, avg_factor)
+        w = self.term_weight(targets)
+        if weight is not None:   # (N,) per sample or (N, C) per element
+            weight = expand_weight(weight.to(logits.dtype), logits)
+            w = weight if w is None else w * weight
+        if reduction == 'none':
+            loss = focal_bce(logits, targets, self.gamma, w,
+                             'rows' if self.sum_over_classes else 'none')
+        else:
+            count = logits.size(0) if self.sum_over_classes else logits.numel()
+            loss = finish_sum(focal_bce(logits, targets, self.gamma, w, 'sum'), count,
+                              reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)
 
 
@@ -147,10 +143,8 @@ class FocalLoss(SigmoidBCELoss):
         self.gamma = float(gamma)
         self.alpha = None if alpha is None else float(alpha)
 
-    def elementwise(self, logits, targets):
-        loss = focal_loss_from_bce(super().elementwise(logits, targets), logits, targets,
-                                   self.gamma)
-        if self.alpha is not None:
-            # alpha_t = alpha y + (1 - alpha)(1 - y) = (1 - alpha) + (2 alpha - 1) y
-            loss = loss * targets.mul(2 * self.alpha - 1).add_(1 - self.alpha)
-        return loss
+    def term_weight(self, targets):
+        if self.alpha is None:
+            return None
+        # alpha_t = alpha y + (1 - alpha)(1 - y) = (1 - alpha) + (2 alpha - 1) y
+        return targets.mul(2 * self.alpha - 1).add_(1 - self.alpha)

@@ -18,9 +18,9 @@ richardaecn/class-balanced-loss ``src/cifar_main.py``:
 - ``'sigmoid'``: ``sum_{i,c} w_{y_i} BCE(z_ic, onehot_ic) / sum(onehot)`` = ... / N.
 - ``'focal'``: ``focal_loss()``: same as sigmoid with the modulator
   ``exp(-gamma*y*z - gamma*log1p(exp(-z)))`` = (1 - p_t)^gamma (gradient not
-  stopped); we evaluate it as ``exp(-gamma * (BCE + (2y - 1) z))``, algebraically
-  identical since BCE = log1p(exp(-z)) + (1 - y) z (see ``baselines.py``), so that
-  logits of +-1000 give finite values and gradients and no second softplus is computed. No extra alpha (the class weight is
+  stopped); we evaluate it as ``exp(-gamma * (softplus(z) - (1 - y) z))``, algebraically
+  identical, inside one fused autograd node with the class weights (``_fused.focal_bce``), so
+  that logits of +-1000 give finite values and gradients. No extra alpha (the class weight is
   the alpha_t). Official argparse defaults: ``--beta 0.0``, ``--gamma 1.0``.
 
 Paper/code differences: none in the loss itself; the official sigmoid/focal runs
@@ -46,8 +46,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._reduce import resolve_reduction, weight_reduce_loss
-from .baselines import binary_targets, check_logits, focal_loss_from_bce, scale_loss, upcast
+from ._fused import focal_bce
+from ._reduce import finish_sum, resolve_reduction, weight_reduce_loss
+from .baselines import binary_targets, check_logits, scale_loss, upcast
 
 __all__ = ['ClassBalancedLoss', 'class_balanced_weights']
 
@@ -105,12 +106,18 @@ class ClassBalancedLoss(nn.Module):
             loss = F.cross_entropy(logits, label, weight=cw, reduction='none')
             return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor),
                               self.loss_weight)
+        # sigmoid / focal: sum over the C terms of w_{y_i} * weight_i(c) * term_ic, fused
         targets = binary_targets(label, self.num_classes, logits.dtype)
-        loss = F.binary_cross_entropy_with_logits(logits, targets, reduction='none')
-        if self.loss_type == 'focal':
-            loss = focal_loss_from_bce(loss, logits, targets, self.gamma)
-        if weight is not None and weight.dim() == 2:
-            loss, weight = loss * weight, None
-        loss = loss.sum(dim=1)
-        loss = weight_reduce_loss(loss * cw[label], weight, reduction, avg_factor)
+        w = cw[label]
+        if weight is not None:
+            weight = weight.to(logits.dtype)
+            w = w[:, None] * weight if weight.dim() == 2 else (w * weight)[:, None]
+        else:
+            w = w[:, None]
+        gamma = self.gamma if self.loss_type == 'focal' else 0.0
+        if reduction == 'none':
+            loss = focal_bce(logits, targets, gamma, w, 'rows')
+        else:
+            loss = finish_sum(focal_bce(logits, targets, gamma, w, 'sum'), logits.size(0),
+                              reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)

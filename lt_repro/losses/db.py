@@ -54,9 +54,11 @@ Our deviations from the code (no effect on the official configs):
   the code's inf arithmetic, but without producing inf;
 - with ``reweight_func=None`` and lambda != 1 the code crashes (None / lambda); we
   use weight 1 (negatives 1/lambda);
-- (1 - p_t)^gamma is evaluated as exp(-gamma (BCE(z, y) + (2y - 1) z)), algebraically
-  identical to the CB official stable form exp(-gamma (y z + log1p(exp(-z)))) (see
-  ``baselines.py``) and to (1 - p_t)^gamma for y in {0, 1}; finite gradient at p_t -> 1.
+- the terms, weights, bias and lambda scaling run as one fused autograd node
+  (``_fused.focal_bce``, the gradient formed in the forward pass, the caller's logits
+  untouched); (1 - p_t)^gamma is exp(-gamma (softplus(z) - (1 - y) z)), algebraically identical
+  to the CB official stable form exp(-gamma (y z + log1p(exp(-z)))) and to (1 - p_t)^gamma for y
+  in {0, 1}; finite gradient at p_t -> 1.
 - labels must be in {0, 1}: the lambda scaling is a ``torch.where`` on y (the code's
   ``z (1 - y) lambda + z y`` form; identical for binary y).
 - official ``weight_norm`` and the 'inv'/'sqrt_inv'/'CB' re-weighting options of
@@ -75,10 +77,10 @@ from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from ._reduce import resolve_reduction, weight_reduce_loss
-from .baselines import check_logits, expand_weight, focal_loss_from_bce, scale_loss, upcast
+from ._fused import focal_bce
+from ._reduce import finish_sum, resolve_reduction
+from .baselines import check_logits, expand_weight, scale_loss, upcast
 
 __all__ = ['DistributionBalancedLoss']
 
@@ -170,15 +172,21 @@ class DistributionBalancedLoss(nn.Module):
             w = self.rebalance_weight(y)
         else:
             w = torch.ones_like(logits)
-        if self.kappa != 0:
-            logits = logits + self.init_bias.to(logits.dtype)  # out of place
+        bias = self.init_bias.to(logits.dtype) if self.kappa != 0 else None
+        scale = None
         if self.lambda_ != 1:   # official: z (1 - y) lambda + z y, w / lambda (1 - y) + w y
             pos = y.bool()
-            logits = logits * torch.where(pos, 1.0, self.lambda_)
+            scale = torch.where(pos, 1.0, self.lambda_).to(logits.dtype)
             w = torch.where(pos, w, w / self.lambda_)
-        loss = F.binary_cross_entropy_with_logits(logits, y, reduction='none')
         if self.focal:
-            loss = focal_loss_from_bce(loss, logits, y, self.gamma)
             w = w * self.balance_param
-        loss = weight_reduce_loss(loss * w, expand_weight(weight, loss), reduction, avg_factor)
+        if weight is not None:
+            w = w * expand_weight(weight.to(logits.dtype), logits)
+        gamma = self.gamma if self.focal else 0.0
+        # terms at z' = (z + bias) * scale, the caller's logits untouched (see _fused.py)
+        if reduction == 'none':
+            loss = focal_bce(logits, y, gamma, w, 'none', bias, scale)
+        else:
+            loss = finish_sum(focal_bce(logits, y, gamma, w, 'sum', bias, scale),
+                              logits.numel(), reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)

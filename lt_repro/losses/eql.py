@@ -12,7 +12,8 @@ f_j is the image-count frequency of class j (images containing j / training imag
 ``get_image_count_frequency``). Default lambda = 0.00177 (official ``cfg.py``).
 Official file followed: tztztztztz/eql.detectron2 ``projects/EQL/eql/fast_rcnn.py``
 (``EQLFastRCNNOutputs.eql_loss``): the weighted BCE is summed over RoIs and classes and divided
-by R. Here the per-RoI sum over classes goes through mmdet's ``weight_reduce_loss``: with
+by R. Here w_j multiplies the BCE terms inside one fused autograd node (``_fused.focal_bce``,
+gamma = 0) and the sum is reduced with mmdet's ``weight_reduce_loss`` semantics: with
 ``avg_factor=None`` and 'mean' that is sum / R; mmdet's bbox head passes avg_factor = number of
 RoIs with label_weight > 0 (= R), giving sum / (R + float32 eps). ``weight`` of shape (R,)
 scales RoIs, shape (R, C) scales entries. 'none' returns the per-RoI loss (R,). The official
@@ -43,9 +44,10 @@ f_k = n_k / sum n (training images of class k over all images). The paper does n
 beta is drawn once per sample or per (sample, class), and the official EQL repositories contain
 no classification code. Default ``beta_per='element'``: one draw per (sample, class), as in
 zhangyongshun/BagofTricks-LT ``lib/loss/loss_impl/equalization_loss.py`` (SEQL);
-``beta_per='sample'`` draws one beta per sample. Only rare columns (T_lambda = 1) can be dropped,
-so ``forward`` draws beta for those columns only (same distribution as a full (N, C) draw). gamma = 0 is plain cross-entropy. Computed in
-log space: dropped classes get -inf logits and CE = logsumexp - z_y (w~_y = 1 always, so the
+``beta_per='sample'`` draws one beta per sample. Only rare columns (T_lambda = 1) can be dropped
+(beta T_lambda). The draw is ``bernoulli_mask``: on the CPU it draws only the rarer outcome's
+positions (same distribution). gamma = 0 is plain cross-entropy. Computed in
+log space (fused, ``_fused.softmax_ce``): dropped classes get -inf logits and CE = logsumexp - z_y (w~_y = 1 always, so the
 denominator is never empty); no NaN or inf at +-1000 logits.
 
 Hand values checked in tests (zero logits):
@@ -55,16 +57,62 @@ Hand values checked in tests (zero logits):
 - softmax, f = (0.7, 0.299, 0.001), lambda = 0.01, gamma = 1: label 0 drops class 2 -> log 2;
   label 2 drops nothing -> log 3; mean (log 2 + log 3) / 2 = 0.89588.
 """
-from typing import Dict, Optional, Sequence, Union
+import math
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
 
-from ._reduce import resolve_reduction, weight_reduce_loss
+from ._fused import focal_bce, softmax_ce
+from ._reduce import finish_sum, resolve_reduction
 from .baselines import binary_targets, scale_loss
 from .seesaw import _as_float, mmdet_top1_accuracy
+
+
+def sparse_bernoulli(numel: int, p: float,
+                     device: torch.device) -> Optional[Tuple[Tensor, bool]]:
+    """Flat positions of the rarer outcome of ``numel`` i.i.d. Bernoulli(p) draws, and that
+    outcome's value; None where ``bernoulli_mask`` draws densely (see there).
+
+    In an i.i.d. Bernoulli sequence the gaps between successive rare outcomes are geometric
+    with q = min(p, 1 - p): gaps by inversion from float64 uniforms and their cumulative sum
+    give the same distribution with ~q * numel uniform draws instead of numel (p = 0.9: 10x
+    fewer). Only on the CPU, for numel >= 2^14 and q <= 1/4.
+    """
+    q = min(p, 1.0 - p)
+    if q <= 0 or device.type != 'cpu' or numel < _SPARSE_MIN_NUMEL or q > _SPARSE_MAX_Q:
+        return None
+    mean = numel * q
+    log_not_q = math.log1p(-q)
+    positions = []
+    end = -1.0                                  # flat index of the last rare outcome so far
+    while end < numel:                          # one round with probability ~1 - 1e-15
+        # geometric(q) gaps >= 1: floor(log(1 - u) / log(1 - q)) + 1, u ~ U[0, 1)
+        u = torch.rand(int(mean + 8 * math.sqrt(mean) + 16), dtype=torch.float64)
+        cum = u.neg_().log1p_().div_(log_not_q).floor_().add_(1).cumsum_(0).add_(end)
+        positions.append(cum)
+        end = float(cum[-1])
+    flat = torch.cat(positions)
+    return flat[flat < numel].long(), p < 0.5
+
+
+def bernoulli_mask(shape: Tuple[int, ...], p: float, device: torch.device) -> Tensor:
+    """i.i.d. Bernoulli(p) draws as a bool tensor: ``sparse_bernoulli`` where it applies, else
+    ``rand < p``. Both use torch's default generator (``torch.manual_seed`` reproduces them)."""
+    if min(p, 1.0 - p) <= 0:                    # p = 0 or 1: no randomness
+        return torch.full(shape, p > 0.5, dtype=torch.bool, device=device)
+    sparse = sparse_bernoulli(math.prod(shape), p, device)
+    if sparse is None:
+        return torch.rand(shape, device=device) < p
+    flat, rare = sparse
+    out = torch.full((math.prod(shape),), not rare, dtype=torch.bool)
+    out[flat] = rare
+    return out.view(shape)
+
+
+_SPARSE_MIN_NUMEL = 1 << 14
+_SPARSE_MAX_Q = 0.25
 
 
 def _frequency_tensor(class_frequency: Union[Sequence[float], Tensor], owner: str) -> Tensor:
@@ -137,24 +185,25 @@ class EqualizationLoss(nn.Module):
         label = label.long()
         target = binary_targets(label, self.num_classes, logits.dtype)
         is_fg = label < self.num_classes                                        # E(r)
-        # E(r) T(f_j) (1 - y_j): rare columns of foreground RoIs, minus the label column
-        ignore = (is_fg[:, None] & self.rare[None, :]).scatter_(
-            1, label.clamp(max=self.num_classes - 1)[:, None], False)
+        # w = 1 - E(r) T(f_j) (1 - y_j): 0 on rare columns of foreground RoIs except the label
+        w = torch.outer(is_fg.to(logits.dtype), self.rare.to(logits.dtype)).neg_().add_(1)
+        w.scatter_(1, label.clamp(max=self.num_classes - 1)[:, None], 1.0)
         if self.use_image_level_sets:
             if image_class_mask is None:
                 raise ValueError('EqualizationLoss(use_image_level_sets=True) needs '
                                  'image_class_mask (R, C) bool in forward')
-            ignore = ignore & ~image_class_mask.bool()
+            w.masked_fill_(image_class_mask.bool(), 1.0)    # never ignore the image's sets
         elif image_class_mask is not None:
             raise ValueError('EqualizationLoss: image_class_mask given but '
                              'use_image_level_sets=False; set it True in the loss config')
-        loss = F.binary_cross_entropy_with_logits(logits, target, reduction='none')
-        loss = loss.masked_fill(ignore, 0.0)
-        if weight is not None and weight.dim() == 2:
-            loss, weight = loss * weight.float(), None
-        elif weight is not None:
-            weight = weight.float()
-        loss = weight_reduce_loss(loss.sum(dim=1), weight, reduction, avg_factor)
+        if weight is not None:
+            weight = weight.to(logits.dtype)
+            w = w * (weight if weight.dim() == 2 else weight[:, None])
+        if reduction == 'none':
+            loss = focal_bce(logits, target, 0.0, w, 'rows')
+        else:
+            loss = finish_sum(focal_bce(logits, target, 0.0, w, 'sum'), logits.size(0),
+                              reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)
 
 
@@ -184,29 +233,45 @@ class SoftmaxEqualizationLoss(nn.Module):
         self.loss_weight = loss_weight
         self.register_buffer('class_frequency', freq, persistent=False)
         self.register_buffer('rare', freq < self.lambda_, persistent=False)
-        self.register_buffer('rare_index', self.rare.nonzero().flatten(), persistent=False)
-        self.register_buffer('common_index', (~self.rare).nonzero().flatten(), persistent=False)
+        self.has_rare = bool(self.rare.any())
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, lambda_={self.lambda_}, gamma={self.gamma}, '
                 f'beta_per={self.beta_per!r}, rare={int(self.rare.sum())}')
 
-    def _draw_rare(self, n: int, device: torch.device) -> Tensor:
-        """Bernoulli(gamma) draws for the rare columns only: (n, n_rare) or (n, 1) bool."""
-        shape = (n, self.rare_index.numel()) if self.beta_per == 'element' else (n, 1)
-        return torch.rand(shape, device=device) < self.gamma
-
     def draw_beta(self, n: int, device: torch.device) -> Tensor:
-        """Bernoulli(gamma) draws, (n, C) or (n, 1) bool. The rare columns are drawn first and
-        from the same random stream as in ``forward``, so after the same seed both agree."""
-        rare = self._draw_rare(n, device)
-        if self.beta_per == 'sample':
-            return rare
-        beta = torch.empty(n, self.num_classes, dtype=torch.bool, device=device)
-        beta[:, self.rare_index.to(device)] = rare
-        common = self.common_index.to(device)
-        beta[:, common] = torch.rand((n, common.numel()), device=device) < self.gamma
-        return beta
+        """Bernoulli(gamma) draws, (n, C) or (n, 1) bool; ``forward`` draws exactly this (same
+        random stream), so after the same seed both agree."""
+        shape = (n, self.num_classes) if self.beta_per == 'element' else (n, 1)
+        return bernoulli_mask(shape, self.gamma, device)
+
+    @torch.no_grad()
+    def dropped_logits(self, z: Tensor, label: Tensor, beta: Optional[Tensor]) -> Tensor:
+        """z with -inf where beta T_lambda(f_k) (1 - y_k) = 1 (w~_k = 0): log(w~_k e^z_k).
+
+        Float arithmetic, not a bool mask (masked_fill on the CPU costs ~10 element-wise adds).
+        A sparse draw (``sparse_bernoulli``, the same stream as ``draw_beta``) touches only the
+        rarer outcome's positions."""
+        n, c = z.shape
+        rare_offset = torch.zeros(c, dtype=z.dtype, device=z.device).masked_fill_(
+            self.rare, float('-inf'))                                   # -inf T_lambda(f_k)
+        sparse = None
+        if beta is None and self.beta_per == 'element':
+            sparse = sparse_bernoulli(n * c, self.gamma, z.device)
+        if sparse is None:
+            if beta is None:
+                beta = self.draw_beta(n, z.device)
+            out = z + torch.where(beta.bool(), rare_offset, 0.0)
+        else:
+            flat, dropped = sparse
+            if dropped:       # drawn positions have beta = 1
+                out = z.clone()
+                out.view(-1)[flat] += rare_offset[flat % c]
+            else:             # drawn positions have beta = 0: restore them
+                out = z + rare_offset
+                out.view(-1)[flat] = z.reshape(-1)[flat]
+        index = label[:, None]
+        return out.scatter_(1, index, z.gather(1, index))              # w~_y = 1
 
     def forward(self, cls_score: Tensor, label: Tensor, weight: Optional[Tensor] = None,
                 avg_factor: Optional[float] = None, reduction_override: Optional[str] = None,
@@ -215,19 +280,14 @@ class SoftmaxEqualizationLoss(nn.Module):
         reduction = resolve_reduction(self.reduction, reduction_override)
         logits = _as_float(cls_score)
         label = label.long()
-        rare_index = self.rare_index
-        if rare_index.numel() and (beta is not None or self.gamma > 0):
-            # only rare columns can be dropped: beta is drawn / read there only
-            if beta is None:
-                beta_rare = self._draw_rare(logits.size(0), logits.device)
-            else:
-                beta = beta.bool()
-                beta_rare = beta if beta.size(1) == 1 else beta[:, rare_index]
-            drop_rare = beta_rare & (label[:, None] != rare_index[None, :])   # w~_k = 0
-            drop = torch.zeros(logits.shape, dtype=torch.bool, device=logits.device)
-            drop.index_copy_(1, rare_index, drop_rare)
-            logits = logits.masked_fill(drop, float('-inf'))
-        loss = F.cross_entropy(logits, label, reduction='none')
+        shifted = None
+        if self.has_rare and (beta is not None or self.gamma > 0):
+            shifted = self.dropped_logits(logits.detach(), label, beta)
         if weight is not None:
             weight = weight.float()
-        return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor), self.loss_weight)
+        if reduction == 'none':
+            loss = softmax_ce(logits, label, weight, 'none', shifted=shifted)
+        else:
+            loss = finish_sum(softmax_ce(logits, label, weight, 'sum', shifted=shifted),
+                              logits.size(0), reduction, avg_factor)
+        return scale_loss(loss, self.loss_weight)

@@ -210,6 +210,30 @@ def test_softmax_random_draw_uses_draw_beta_and_gamma_rate():
     assert per_sample.draw_beta(5, torch.device('cpu')).shape == (5, 1)
 
 
+@pytest.mark.parametrize('gamma', [0.9, 0.1])
+def test_softmax_sparse_draw_matches_draw_beta_and_the_explicit_formula(gamma):
+    """n * C >= 2^14 on the CPU: the draw writes only the rarer outcome (sparse_bernoulli); the
+    loss equals the one computed from draw_beta's mask after the same seed, and the formula."""
+    c = len(CLS_FREQ)
+    loss = SoftmaxEqualizationLoss(CLS_FREQ, 0.01, gamma)
+    n = 4000
+    assert n * c >= 1 << 14
+    g = torch.Generator().manual_seed(5)
+    z, y = torch.randn(n, c, generator=g), torch.randint(0, c, (n,), generator=g)
+    torch.manual_seed(11)
+    drawn = loss(z, y, reduction_override='none')
+    torch.manual_seed(11)
+    beta = loss.draw_beta(n, z.device)
+    assert abs(beta.float().mean().item() - gamma) < 0.01
+    torch.testing.assert_close(drawn, loss(z, y, beta=beta, reduction_override='none'))
+    t = torch.tensor(CLS_FREQ) < 0.01
+    w = 1 - beta.double() * t.double() * (1 - F.one_hot(y, c).double())
+    zd = z.double()
+    p = zd.exp() / (w * zd.exp()).sum(1, keepdim=True)
+    torch.testing.assert_close(drawn.double(), -p.gather(1, y[:, None]).squeeze(1).log(),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_softmax_extreme_logits_and_gradcheck():
     c = len(CLS_FREQ)
     g = torch.Generator().manual_seed(0)
