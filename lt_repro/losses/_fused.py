@@ -1,23 +1,25 @@
-r"""Fused sigmoid focal / BCE terms with the gradient computed in the forward pass.
+r"""Fused losses: one autograd node each, with the gradient formed in the forward pass.
 
-One autograd node replaces the ~10 element-wise nodes of an eager focal loss: the forward pass
-evaluates the loss and, when the logits need a gradient, its derivative from the same
-intermediates; the backward pass is one multiply by the incoming gradient. Only that derivative
-is kept for backward (no softplus/exp/modulator tensors), so peak memory stays near BCE's.
+The forward pass evaluates the loss and, when the logits need a gradient, its derivative from
+the same intermediates, in place where it can; backward is one multiply by the incoming
+gradient. Only that derivative is kept (no softplus/sigmoid/modulator tensors). The backward
+is not differentiable again (``once_differentiable``: second derivatives raise an error).
+Weights, targets, biases and offsets are constants (no gradient), as mmdet's label weights.
 
-For logits z, targets y (any value in [0, 1]) and gamma >= 0 (gamma = 0 is plain BCE):
+Sigmoid focal / BCE (``focal_bce``). Binary targets y in {0, 1} (an (N,) class index with C =
+background, or an (N, C) 0/1 tensor): with the signed logit u = (1 - 2y) z' (u = -z' for a
+positive, z' for a negative), q = sigmoid(u) = 1 - p_t,
 
-    b = BCE(z, y)  = softplus(z) - y z
-    a              = softplus(z) - (1 - y) z        (= -log(1 - p_t) for y in {0, 1})
-    m = exp(-gamma a)                               (= (1 - p_t)^gamma, the stable form of the
-                                                     CB official ``focal_loss``)
-    l = m b,   dl/dz = m [(sigma(z) - y) - gamma b (sigma(z) - 1 + y)]
+    b = BCE(z', y) = softplus(u),   m = q^gamma = (1 - p_t)^gamma,   l = m b
+    dl/du = gamma (1 - q) l + m q                      (modulator gradient not stopped, as the
+                                                        CB official ``focal_loss``)
 
-The modulator's gradient is not stopped (CB official code). With ``logit_bias`` beta_c and
-``logit_scale`` s the terms are taken at z' = s (z + beta_c) and dl/dz = s dl/dz' (DB's
-negative-tolerant regularisation). ``weight`` multiplies each term; it, the targets, the bias
-and the scale are constants (no gradient), as mmdet's label weights are. The backward pass is
-not differentiable again (``once_differentiable``): second derivatives raise an error.
+and z' = s (z + beta_c) with s = ``neg_scale`` on negatives, 1 on positives (DB's
+negative-tolerant regularisation; dz'/dz = s). Terms are multiplied by ``neg_weight`` /
+``pos_weight`` (focal alpha_t, DB's 1/lambda) and by ``weight``. q^gamma is finite for any u,
+so +-1000 logits give finite values and gradients. ``soft=True`` takes any y in [0, 1] with the
+general form b = softplus(z) - y z, m = exp(-gamma (softplus(z) - (1 - y) z)) (the CB official
+stable modulator, identical for binary y), dl/dz = m [(sigma - y) - gamma b (sigma - 1 + y)].
 """
 from typing import Callable, Optional
 
@@ -31,37 +33,102 @@ __all__ = ['focal_bce', 'objectness_softmax_ce', 'softmax_ce']
 _REDUCE = ('none', 'rows', 'sum')
 
 
+def _signed_logits(z: Tensor, y: Tensor, bias: Optional[Tensor], neg_scale: float) -> Tensor:
+    """u = (1 - 2y) s (z + bias), a new tensor; y an (N,) index (C = none) or (N, C) 0/1."""
+    u = z + bias if bias is not None else z.clone()
+    if y.dim() == 2:      # factor s (1 - 2y) = neg_scale - (neg_scale + 1) y, in place
+        if neg_scale != 1:
+            u.mul_(neg_scale)
+        return u.addcmul_(u, y, value=-(neg_scale + 1) / neg_scale)
+    col, fg = _label_columns(y, z.size(1))
+    pos = u.gather(1, col)
+    if neg_scale != 1:
+        u.mul_(neg_scale)
+    return u.scatter_(1, col, torch.where(fg, -pos, pos * neg_scale))
+
+
+def _label_columns(y: Tensor, num_classes: int):
+    """(N, 1) label column (background clamped to C - 1) and (N, 1) foreground flag."""
+    y = y[:, None]
+    return y.clamp(max=num_classes - 1), y < num_classes
+
+
+def _scale_neg_pos(x: Tensor, y: Tensor, neg: float, pos: float) -> Tensor:
+    """x * (neg on negatives, pos on positives), in place."""
+    if y.dim() == 2:
+        if neg == 0:
+            return x.mul_(y).mul_(pos)
+        if neg != 1:
+            x.mul_(neg)
+        return x.addcmul_(x, y, value=(pos - neg) / neg) if pos != neg else x
+    col, fg = _label_columns(y, x.size(1))
+    at_label = x.gather(1, col)
+    if neg != 1:
+        x.mul_(neg)
+    if pos == neg:
+        return x
+    return x.scatter_(1, col, torch.where(fg, at_label * pos, at_label * neg))
+
+
+def _binary_terms(z, y, gamma, bias, neg_scale, neg_weight, pos_weight, need_grad):
+    u = _signed_logits(z, y, bias, neg_scale)
+    q = torch.sigmoid(u)                           # 1 - p_t
+    loss = F.softplus(u)                           # BCE
+    grad = None
+    if gamma == 0:
+        grad = q if need_grad else None
+    else:
+        m = torch.pow(q, gamma, out=u)             # (1 - p_t)^gamma, u no longer needed
+        loss.mul_(m)
+        if need_grad:                              # gamma (1 - q) l + m q
+            mq = m.mul_(q)
+            grad = q.neg_().add_(1).mul_(loss).mul_(gamma).add_(mq)
+    del u
+    _scale_neg_pos(loss, y, neg_weight, pos_weight)
+    if grad is not None:                           # du/dz = s (1 - 2y)
+        _scale_neg_pos(grad, y, neg_weight * neg_scale, -pos_weight)
+    return loss, grad
+
+
+def _soft_terms(z, y, gamma, neg_weight, pos_weight, need_grad):
+    sp = F.softplus(z)
+    sig = torch.sigmoid(z) if need_grad else None
+    b = torch.addcmul(sp, y, z, value=-1)                          # BCE(z, y)
+    if gamma == 0:
+        loss, grad = b, (sig.sub_(y) if need_grad else None)
+    else:
+        m = sp.addcmul_(y, z).sub_(z).mul_(-gamma).exp_()          # a = sp + (y - 1) z
+        grad = None
+        if need_grad:
+            grad = (sig - y).addcmul_(sig.add_(y).sub_(1), b, value=-gamma).mul_(m)
+        loss = m.mul_(b)
+    if (neg_weight, pos_weight) != (1, 1):                        # alpha_t, linear in y
+        factor = y * (pos_weight - neg_weight) + neg_weight
+        loss.mul_(factor)
+        if grad is not None:
+            grad.mul_(factor)
+    return loss, grad
+
+
 class _FocalBCE(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, z: Tensor, y: Tensor, gamma: float, weight: Optional[Tensor],
-                logit_bias: Optional[Tensor], logit_scale: Optional[Tensor], reduce: str):
+                bias: Optional[Tensor], neg_scale: float, neg_weight: float, pos_weight: float,
+                soft: bool, reduce: str):
         need_grad = ctx.needs_input_grad[0]
-        if logit_bias is not None:
-            z = z + logit_bias
-        if logit_scale is not None:
-            z = z * logit_scale
-        sp = F.softplus(z)
-        sig = torch.sigmoid(z) if need_grad else None
-        if gamma == 0:
-            loss = sp.addcmul_(y, z, value=-1)                    # b = softplus(z) - y z
-            grad = sig.sub_(y) if need_grad else None             # sigma - y
-            if weight is not None:
-                loss.mul_(weight)
-                if need_grad:
-                    grad.mul_(weight)
+        if soft:
+            loss, grad = _soft_terms(z, y, gamma, neg_weight, pos_weight, need_grad)
         else:
-            y_minus_1 = y - 1
-            b = torch.addcmul(sp, y, z, value=-1)
-            m = sp.addcmul_(y_minus_1, z).mul_(-gamma).exp_()    # a = softplus(z) + (y - 1) z
-            if weight is not None:
-                m.mul_(weight)                                    # weight folded into m
-            if need_grad:
-                grad = (sig - y).addcmul_(sig.add_(y_minus_1), b, value=-gamma).mul_(m)
-            loss = m.mul_(b)
-        if need_grad:
-            if logit_scale is not None:
-                grad.mul_(logit_scale)
+            loss, grad = _binary_terms(z, y, gamma, bias, neg_scale, neg_weight, pos_weight,
+                                       need_grad)
+        if callable(weight):          # built only now: the terms' temporaries are freed
+            weight = weight()
+        if weight is not None:
+            loss.mul_(weight)
+            if grad is not None:
+                grad.mul_(weight)
+        if grad is not None:
             ctx.save_for_backward(grad)
         ctx.reduce = reduce
         if reduce == 'rows':
@@ -76,24 +143,41 @@ class _FocalBCE(torch.autograd.Function):
         grad, = ctx.saved_tensors
         if ctx.reduce == 'rows':
             grad_out = grad_out[:, None]
-        return grad * grad_out, None, None, None, None, None, None
+        return (grad * grad_out,) + (None,) * 9
 
 
 def focal_bce(logits: Tensor, targets: Tensor, gamma: float = 0.0,
               weight: Optional[Tensor] = None, reduce: str = 'none',
-              logit_bias: Optional[Tensor] = None,
-              logit_scale: Optional[Tensor] = None) -> Tensor:
+              logit_bias: Optional[Tensor] = None, neg_scale: float = 1.0,
+              neg_weight: float = 1.0, pos_weight: float = 1.0, soft: bool = False) -> Tensor:
     """Weighted sigmoid focal (gamma > 0) or BCE (gamma = 0) terms of (N, C) logits.
 
+    targets: (N,) class index (C = background: no positive) or (N, C) in {0, 1}; with
+    ``soft=True`` (N, C) in [0, 1] (then no ``logit_bias`` / ``neg_scale``).
     reduce: 'none' -> (N, C) terms, 'rows' -> (N,) per-sample sums, 'sum' -> scalar.
-    ``weight``, ``logit_bias`` and ``logit_scale`` broadcast against (N, C).
+    ``weight`` and ``logit_bias`` broadcast against (N, C); ``weight`` may be a function
+    returning that tensor, called once the terms' temporaries are freed (lower peak memory).
     """
     if reduce not in _REDUCE:
         raise ValueError(f'focal_bce: reduce must be one of {_REDUCE}, got {reduce!r}')
     if gamma < 0:
         raise ValueError(f'focal_bce: gamma must be >= 0, got {gamma}')
-    targets = targets.to(logits.dtype)
-    return _FocalBCE.apply(logits, targets, float(gamma), weight, logit_bias, logit_scale, reduce)
+    if neg_scale <= 0:
+        raise ValueError(f'focal_bce: neg_scale must be > 0, got {neg_scale}')
+    if targets.dim() == 1:
+        if soft:
+            raise ValueError('focal_bce: soft=True needs (N, C) targets')
+        targets = targets.long()
+        num_classes = logits.size(1)
+        torch._assert_async(((targets >= 0) & (targets <= num_classes)).all(),
+                            f'focal_bce: class index labels must lie in [0, {num_classes}] '
+                            f'({num_classes} = background)')
+    else:
+        targets = targets.to(logits.dtype)
+        if soft and (logit_bias is not None or neg_scale != 1):
+            raise ValueError('focal_bce: logit_bias / neg_scale need binary targets (soft=False)')
+    return _FocalBCE.apply(logits, targets, float(gamma), weight, logit_bias, float(neg_scale),
+                           float(neg_weight), float(pos_weight), bool(soft), reduce)
 
 
 class _SoftmaxCE(torch.autograd.Function):

@@ -110,26 +110,26 @@ class SigmoidBCELoss(nn.Module):
         self.reduction = resolve_reduction(reduction, None)
         self.loss_weight = float(loss_weight)
 
-    def term_weight(self, targets: torch.Tensor) -> Optional[torch.Tensor]:
-        """Per-element factor of the terms (focal alpha_t); None for BCE."""
-        return None
+    def neg_pos_weights(self):
+        """Factors of negative and positive terms (focal alpha_t); 1 for BCE."""
+        return 1.0, 1.0
 
     def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
         reduction = resolve_reduction(self.reduction, reduction_override)
         check_logits(cls_score, None, type(self).__name__)
         logits = upcast(cls_score)
-        targets = binary_targets(label, logits.size(1), logits.dtype)
-        w = self.term_weight(targets)
-        if weight is not None:   # (N,) per sample or (N, C) per element
+        soft = label.dim() == 2          # (N, C) targets may be soft: the general form
+        if weight is not None:           # (N,) per sample or (N, C) per element
             weight = expand_weight(weight.to(logits.dtype), logits)
-            w = weight if w is None else w * weight
+        neg, pos = self.neg_pos_weights()
+        terms = dict(weight=weight, neg_weight=neg, pos_weight=pos, soft=soft)
         if reduction == 'none':
-            loss = focal_bce(logits, targets, self.gamma, w,
-                             'rows' if self.sum_over_classes else 'none')
+            loss = focal_bce(logits, label, self.gamma,
+                             reduce='rows' if self.sum_over_classes else 'none', **terms)
         else:
             count = logits.size(0) if self.sum_over_classes else logits.numel()
-            loss = finish_sum(focal_bce(logits, targets, self.gamma, w, 'sum'), count,
-                              reduction, avg_factor)
+            loss = finish_sum(focal_bce(logits, label, self.gamma, reduce='sum', **terms),
+                              count, reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)
 
 
@@ -143,8 +143,7 @@ class FocalLoss(SigmoidBCELoss):
         self.gamma = float(gamma)
         self.alpha = None if alpha is None else float(alpha)
 
-    def term_weight(self, targets):
+    def neg_pos_weights(self):
         if self.alpha is None:
-            return None
-        # alpha_t = alpha y + (1 - alpha)(1 - y) = (1 - alpha) + (2 alpha - 1) y
-        return targets.mul(2 * self.alpha - 1).add_(1 - self.alpha)
+            return 1.0, 1.0
+        return 1.0 - self.alpha, self.alpha              # alpha_t

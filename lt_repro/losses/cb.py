@@ -48,7 +48,7 @@ import torch.nn.functional as F
 
 from ._fused import focal_bce
 from ._reduce import finish_sum, resolve_reduction, weight_reduce_loss
-from .baselines import binary_targets, check_logits, scale_loss, upcast
+from .baselines import check_logits, scale_loss, upcast
 
 __all__ = ['ClassBalancedLoss', 'class_balanced_weights']
 
@@ -107,7 +107,6 @@ class ClassBalancedLoss(nn.Module):
             return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor),
                               self.loss_weight)
         # sigmoid / focal: sum over the C terms of w_{y_i} * weight_i(c) * term_ic, fused
-        targets = binary_targets(label, self.num_classes, logits.dtype)
         w = cw[label]
         if weight is not None:
             weight = weight.to(logits.dtype)
@@ -116,8 +115,8 @@ class ClassBalancedLoss(nn.Module):
             w = w[:, None]
         gamma = self.gamma if self.loss_type == 'focal' else 0.0
         if reduction == 'none':
-            loss = focal_bce(logits, targets, gamma, w, 'rows')
+            loss = focal_bce(logits, label, gamma, w, 'rows')
         else:
-            loss = finish_sum(focal_bce(logits, targets, gamma, w, 'sum'), logits.size(0),
+            loss = finish_sum(focal_bce(logits, label, gamma, w, 'sum'), logits.size(0),
                               reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)

@@ -154,11 +154,11 @@ class DistributionBalancedLoss(nn.Module):
     def rebalance_weight(self, targets: torch.Tensor) -> torch.Tensor:
         """alpha + sigmoid(beta (r - mu)), r_ki = (1/n_i) / sum_{j pos in k} 1/n_j."""
         freq_inv = self.freq_inv.to(targets.dtype)
-        repeat_rate = (targets * freq_inv).sum(dim=1, keepdim=True)
+        repeat_rate = targets @ freq_inv                              # (N,), no N x C temporary
         has_pos = repeat_rate > 0
-        r = freq_inv / torch.where(has_pos, repeat_rate, torch.ones_like(repeat_rate))
-        w = self.alpha + torch.sigmoid(self.beta * (r - self.mu))
-        return torch.where(has_pos, w, torch.full_like(w, self.alpha + 1.0))
+        w = freq_inv / torch.where(has_pos, repeat_rate, 1.0)[:, None]   # r
+        w.sub_(self.mu).mul_(self.beta).sigmoid_().add_(self.alpha)
+        return w.masked_fill_(~has_pos[:, None], self.alpha + 1.0)
 
     def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
         reduction = resolve_reduction(self.reduction, reduction_override)
@@ -168,25 +168,25 @@ class DistributionBalancedLoss(nn.Module):
                              f'cls_score {tuple(cls_score.shape)}, got {tuple(label.shape)}')
         logits = upcast(cls_score)
         y = label.to(logits.dtype)
-        if self.reweight_func == 'rebalance':
-            w = self.rebalance_weight(y)
-        else:
-            w = torch.ones_like(logits)
-        bias = self.init_bias.to(logits.dtype) if self.kappa != 0 else None
-        scale = None
-        if self.lambda_ != 1:   # official: z (1 - y) lambda + z y, w / lambda (1 - y) + w y
-            pos = y.bool()
-            scale = torch.where(pos, 1.0, self.lambda_).to(logits.dtype)
-            w = torch.where(pos, w, w / self.lambda_)
-        if self.focal:
-            w = w * self.balance_param
-        if weight is not None:
-            w = w * expand_weight(weight.to(logits.dtype), logits)
+
+        def db_weight():
+            """re-balanced weight (times ``weight``), built after the terms' temporaries."""
+            w = self.rebalance_weight(y) if self.reweight_func == 'rebalance' else None
+            if weight is not None:
+                sample = expand_weight(weight.to(logits.dtype), logits)
+                w = sample if w is None else w.mul_(sample)
+            return w
+
+        # official: z (1 - y) lambda + z y, w / lambda (1 - y) + w y, balance_param (focal)
+        scale = self.balance_param if self.focal else 1.0
+        terms = dict(weight=db_weight, neg_scale=self.lambda_, neg_weight=scale / self.lambda_,
+                     pos_weight=scale,
+                     logit_bias=self.init_bias.to(logits.dtype) if self.kappa != 0 else None)
         gamma = self.gamma if self.focal else 0.0
         # terms at z' = (z + bias) * scale, the caller's logits untouched (see _fused.py)
         if reduction == 'none':
-            loss = focal_bce(logits, y, gamma, w, 'none', bias, scale)
+            loss = focal_bce(logits, y, gamma, reduce='none', **terms)
         else:
-            loss = finish_sum(focal_bce(logits, y, gamma, w, 'sum', bias, scale),
+            loss = finish_sum(focal_bce(logits, y, gamma, reduce='sum', **terms),
                               logits.numel(), reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)

@@ -66,7 +66,7 @@ from torch import Tensor
 
 from ._fused import focal_bce, softmax_ce
 from ._reduce import finish_sum, resolve_reduction
-from .baselines import binary_targets, scale_loss
+from .baselines import scale_loss
 from .seesaw import _as_float, mmdet_top1_accuracy
 
 
@@ -183,26 +183,31 @@ class EqualizationLoss(nn.Module):
                              f'(no background column), got {tuple(cls_score.shape)}')
         logits = _as_float(cls_score)
         label = label.long()
-        target = binary_targets(label, self.num_classes, logits.dtype)
-        is_fg = label < self.num_classes                                        # E(r)
-        # w = 1 - E(r) T(f_j) (1 - y_j): 0 on rare columns of foreground RoIs except the label
-        w = torch.outer(is_fg.to(logits.dtype), self.rare.to(logits.dtype)).neg_().add_(1)
-        w.scatter_(1, label.clamp(max=self.num_classes - 1)[:, None], 1.0)
         if self.use_image_level_sets:
             if image_class_mask is None:
                 raise ValueError('EqualizationLoss(use_image_level_sets=True) needs '
                                  'image_class_mask (R, C) bool in forward')
-            w.masked_fill_(image_class_mask.bool(), 1.0)    # never ignore the image's sets
         elif image_class_mask is not None:
             raise ValueError('EqualizationLoss: image_class_mask given but '
                              'use_image_level_sets=False; set it True in the loss config')
-        if weight is not None:
-            weight = weight.to(logits.dtype)
-            w = w * (weight if weight.dim() == 2 else weight[:, None])
+
+        def eql_weight() -> Tensor:
+            """w = 1 - E(r) T(f_j) (1 - y_j) (times ``weight``): 0 on the rare columns of
+            foreground RoIs except the label column and the image's positive/negative sets."""
+            is_fg = (label < self.num_classes).to(logits.dtype)                # E(r)
+            w = torch.outer(is_fg, self.rare.to(logits.dtype)).neg_().add_(1)
+            w.scatter_(1, label.clamp(max=self.num_classes - 1)[:, None], 1.0)
+            if image_class_mask is not None:
+                w.masked_fill_(image_class_mask.bool(), 1.0)
+            if weight is not None:
+                sample = weight.to(logits.dtype)
+                w.mul_(sample if sample.dim() == 2 else sample[:, None])
+            return w
+
         if reduction == 'none':
-            loss = focal_bce(logits, target, 0.0, w, 'rows')
+            loss = focal_bce(logits, label, 0.0, eql_weight, 'rows')
         else:
-            loss = finish_sum(focal_bce(logits, target, 0.0, w, 'sum'), logits.size(0),
+            loss = finish_sum(focal_bce(logits, label, 0.0, eql_weight, 'sum'), logits.size(0),
                               reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)
 

@@ -23,21 +23,51 @@ def reduced(terms, reduce):
 
 @pytest.mark.parametrize('gamma', [0.0, 0.5, 2.0])
 @pytest.mark.parametrize('reduce', ['none', 'rows', 'sum'])
-def test_focal_bce_matches_eager_value_and_gradient(gamma, reduce):
+@pytest.mark.parametrize('labels', ['index', 'multi-hot'])
+def test_focal_bce_matches_eager_value_and_gradient(gamma, reduce, labels):
+    """Terms at z' = s (z + bias) (s = 2 on negatives), negatives x 0.3, positives x 0.7, a
+    per-sample weight: the fused values and gradients equal eager autograd's."""
     g = torch.Generator().manual_seed(0)
-    z = (torch.randn(9, 6, generator=g, dtype=torch.float64) * 3).requires_grad_()
-    y = (torch.rand(9, 6, generator=g) < 0.3).double()
-    w = torch.rand(9, 1, generator=g, dtype=torch.float64)
-    bias = torch.randn(6, generator=g, dtype=torch.float64)
-    scale = torch.where(y > 0, 1.0, 2.0).double()
-    ref = reduced(eager_focal((z + bias) * scale, y, gamma) * w, reduce)
-    out = focal_bce(z, y, gamma, w, reduce, bias, scale)
+    n, c = 9, 6
+    z = (torch.randn(n, c, generator=g, dtype=torch.float64) * 3).requires_grad_()
+    if labels == 'index':
+        y_in = torch.randint(0, c + 1, (n,), generator=g)      # c = background
+        y_in[0] = c
+        y = F.one_hot(y_in, c + 1)[:, :c].double()
+    else:
+        y = y_in = (torch.rand(n, c, generator=g) < 0.3).double()
+    w = torch.rand(n, 1, generator=g, dtype=torch.float64)
+    bias = torch.randn(c, generator=g, dtype=torch.float64)
+    zz = (z + bias) * torch.where(y > 0, 1.0, 2.0)
+    ref = reduced(eager_focal(zz, y, gamma) * torch.where(y > 0, 0.7, 0.3) * w, reduce)
+    kw = dict(logit_bias=bias, neg_scale=2.0, neg_weight=0.3, pos_weight=0.7)
+    out = focal_bce(z, y_in, gamma, w, reduce, **kw)
     grad_out = torch.randn(ref.shape, generator=g, dtype=torch.float64)
     ref_grad, = torch.autograd.grad((ref * grad_out).sum(), z)
     out_grad, = torch.autograd.grad((out * grad_out).sum(), z)
     torch.testing.assert_close(out, ref)
     torch.testing.assert_close(out_grad, ref_grad)
-    assert torch.autograd.gradcheck(lambda t: focal_bce(t, y, gamma, w, reduce, bias, scale), (z,))
+    assert torch.autograd.gradcheck(lambda t: focal_bce(t, y_in, gamma, w, reduce, **kw), (z,))
+
+
+def test_focal_bce_weight_function_is_called_after_the_terms():
+    z = torch.randn(4, 3, requires_grad=True)
+    y = torch.tensor([0, 1, 2, 3])
+    w = torch.rand(4, 3)
+    calls = []
+
+    def weight():
+        calls.append(1)
+        return w
+
+    out = focal_bce(z, y, 2.0, weight, 'sum')
+    torch.testing.assert_close(out, focal_bce(z, y, 2.0, w, 'sum'))
+    assert calls == [1]
+
+
+def test_focal_bce_rejects_out_of_range_class_index():
+    with pytest.raises(RuntimeError, match='background'):
+        focal_bce(torch.zeros(2, 3), torch.tensor([0, 4]))
 
 
 def test_focal_bce_soft_targets_use_the_general_form():
@@ -46,8 +76,9 @@ def test_focal_bce_soft_targets_use_the_general_form():
     y = torch.rand(5, 4, dtype=torch.float64)
     bce = F.binary_cross_entropy_with_logits(z, y, reduction='none')
     ref = torch.exp(-1.5 * (F.softplus(z) - (1 - y) * z)) * bce
-    torch.testing.assert_close(focal_bce(z, y, 1.5), ref)
-    assert torch.autograd.gradcheck(lambda t: focal_bce(t, y, 1.5, reduce='sum'), (z,))
+    torch.testing.assert_close(focal_bce(z, y, 1.5, soft=True), ref)
+    assert torch.autograd.gradcheck(lambda t: focal_bce(t, y, 1.5, reduce='sum', soft=True),
+                                    (z,))
 
 
 def test_focal_bce_extreme_logits_and_no_grad_path():
@@ -75,6 +106,8 @@ def test_focal_bce_rejects_bad_arguments():
         focal_bce(torch.zeros(1, 1), torch.zeros(1, 1), reduce='mean')
     with pytest.raises(ValueError, match='gamma'):
         focal_bce(torch.zeros(1, 1), torch.zeros(1, 1), gamma=-1)
+    with pytest.raises(ValueError, match='binary'):
+        focal_bce(torch.zeros(1, 1), torch.zeros(1, 1), soft=True, neg_scale=2.0)
 
 
 @pytest.mark.parametrize('reduce', ['none', 'sum'])
