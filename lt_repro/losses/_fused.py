@@ -28,7 +28,9 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-__all__ = ['focal_bce', 'objectness_softmax_ce', 'softmax_ce']
+from ._reduce import finish_sum
+
+__all__ = ['focal_bce', 'objectness_softmax_ce', 'reduced_focal_bce', 'softmax_ce']
 
 _REDUCE = ('none', 'rows', 'sum')
 
@@ -45,6 +47,22 @@ def _signed_logits(z: Tensor, y: Tensor, bias: Optional[Tensor], neg_scale: floa
     if neg_scale != 1:
         u.mul_(neg_scale)
     return u.scatter_(1, col, torch.where(fg, -pos, pos * neg_scale))
+
+
+# Class-index targets on fewer elements are expanded to a one-hot: at small sizes the few
+# extra element-wise ops of the index path cost more than the one-hot's memory saves.
+INDEX_PATH_MIN_NUMEL = 1 << 16
+
+
+def _index_targets(y: Tensor, logits: Tensor) -> Tensor:
+    """(N,) class index (C = background) -> itself, checked, or a one-hot (N, C) view."""
+    n, c = logits.shape
+    if logits.numel() < INDEX_PATH_MIN_NUMEL:   # scatter_ rejects an index outside [0, C]
+        onehot = torch.zeros(n, c + 1, dtype=logits.dtype, device=logits.device)
+        return onehot.scatter_(1, y[:, None], 1.0)[:, :c]
+    torch._assert_async(((y >= 0) & (y <= c)).all(),
+                        f'focal_bce: class index labels must lie in [0, {c}] ({c} = background)')
+    return y
 
 
 def _label_columns(y: Tensor, num_classes: int):
@@ -167,17 +185,30 @@ def focal_bce(logits: Tensor, targets: Tensor, gamma: float = 0.0,
     if targets.dim() == 1:
         if soft:
             raise ValueError('focal_bce: soft=True needs (N, C) targets')
-        targets = targets.long()
-        num_classes = logits.size(1)
-        torch._assert_async(((targets >= 0) & (targets <= num_classes)).all(),
-                            f'focal_bce: class index labels must lie in [0, {num_classes}] '
-                            f'({num_classes} = background)')
+        targets = _index_targets(targets.long(), logits)
     else:
         targets = targets.to(logits.dtype)
         if soft and (logit_bias is not None or neg_scale != 1):
             raise ValueError('focal_bce: logit_bias / neg_scale need binary targets (soft=False)')
     return _FocalBCE.apply(logits, targets, float(gamma), weight, logit_bias, float(neg_scale),
                            float(neg_weight), float(pos_weight), bool(soft), reduce)
+
+
+def reduced_focal_bce(logits: Tensor, targets: Tensor, gamma: float, reduction: str,
+                      avg_factor=None, per_row: bool = False, **terms) -> Tensor:
+    """``focal_bce`` with mmdet's reduction: 'none' -> the terms ((N,) row sums if
+    ``per_row``), 'sum', 'mean' -> sum / count (count = N if ``per_row`` else N * C) or
+    sum / (avg_factor + eps); an empty mean is 0. The 1 / count is folded into the terms'
+    factors (no extra autograd node)."""
+    if reduction == 'none':
+        return focal_bce(logits, targets, gamma, reduce='rows' if per_row else 'none', **terms)
+    count = logits.size(0) if per_row else logits.numel()
+    if reduction == 'mean' and avg_factor is None and count > 0:
+        terms['neg_weight'] = terms.get('neg_weight', 1.0) / count
+        terms['pos_weight'] = terms.get('pos_weight', 1.0) / count
+        return focal_bce(logits, targets, gamma, reduce='sum', **terms)
+    return finish_sum(focal_bce(logits, targets, gamma, reduce='sum', **terms), count,
+                      reduction, avg_factor)
 
 
 class _SoftmaxCE(torch.autograd.Function):

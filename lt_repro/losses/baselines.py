@@ -35,8 +35,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._fused import focal_bce
-from ._reduce import finish_sum, resolve_reduction, weight_reduce_loss
+from ._fused import reduced_focal_bce
+from ._reduce import resolve_reduction, weight_reduce_loss
 
 __all__ = ['CrossEntropyLoss', 'SigmoidBCELoss', 'FocalLoss']
 
@@ -122,14 +122,9 @@ class SigmoidBCELoss(nn.Module):
         if weight is not None:           # (N,) per sample or (N, C) per element
             weight = expand_weight(weight.to(logits.dtype), logits)
         neg, pos = self.neg_pos_weights()
-        terms = dict(weight=weight, neg_weight=neg, pos_weight=pos, soft=soft)
-        if reduction == 'none':
-            loss = focal_bce(logits, label, self.gamma,
-                             reduce='rows' if self.sum_over_classes else 'none', **terms)
-        else:
-            count = logits.size(0) if self.sum_over_classes else logits.numel()
-            loss = finish_sum(focal_bce(logits, label, self.gamma, reduce='sum', **terms),
-                              count, reduction, avg_factor)
+        loss = reduced_focal_bce(logits, label, self.gamma, reduction, avg_factor,
+                                 per_row=self.sum_over_classes, weight=weight, neg_weight=neg,
+                                 pos_weight=pos, soft=soft)
         return scale_loss(loss, self.loss_weight)
 
 

@@ -46,8 +46,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._fused import focal_bce
-from ._reduce import finish_sum, resolve_reduction, weight_reduce_loss
+from ._fused import reduced_focal_bce
+from ._reduce import resolve_reduction, weight_reduce_loss
 from .baselines import check_logits, scale_loss, upcast
 
 __all__ = ['ClassBalancedLoss', 'class_balanced_weights']
@@ -114,9 +114,6 @@ class ClassBalancedLoss(nn.Module):
         else:
             w = w[:, None]
         gamma = self.gamma if self.loss_type == 'focal' else 0.0
-        if reduction == 'none':
-            loss = focal_bce(logits, label, gamma, w, 'rows')
-        else:
-            loss = finish_sum(focal_bce(logits, label, gamma, w, 'sum'), logits.size(0),
-                              reduction, avg_factor)
+        loss = reduced_focal_bce(logits, label, gamma, reduction, avg_factor, per_row=True,
+                                 weight=w)
         return scale_loss(loss, self.loss_weight)

@@ -78,8 +78,8 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn as nn
 
-from ._fused import focal_bce
-from ._reduce import finish_sum, resolve_reduction
+from ._fused import reduced_focal_bce
+from ._reduce import resolve_reduction
 from .baselines import check_logits, expand_weight, scale_loss, upcast
 
 __all__ = ['DistributionBalancedLoss']
@@ -184,9 +184,5 @@ class DistributionBalancedLoss(nn.Module):
                      logit_bias=self.init_bias.to(logits.dtype) if self.kappa != 0 else None)
         gamma = self.gamma if self.focal else 0.0
         # terms at z' = (z + bias) * scale, the caller's logits untouched (see _fused.py)
-        if reduction == 'none':
-            loss = focal_bce(logits, y, gamma, reduce='none', **terms)
-        else:
-            loss = finish_sum(focal_bce(logits, y, gamma, reduce='sum', **terms),
-                              logits.numel(), reduction, avg_factor)
+        loss = reduced_focal_bce(logits, y, gamma, reduction, avg_factor, **terms)
         return scale_loss(loss, self.loss_weight)

@@ -64,7 +64,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from ._fused import focal_bce, softmax_ce
+from ._fused import reduced_focal_bce, softmax_ce
 from ._reduce import finish_sum, resolve_reduction
 from .baselines import scale_loss
 from .seesaw import _as_float, mmdet_top1_accuracy
@@ -204,11 +204,8 @@ class EqualizationLoss(nn.Module):
                 w.mul_(sample if sample.dim() == 2 else sample[:, None])
             return w
 
-        if reduction == 'none':
-            loss = focal_bce(logits, label, 0.0, eql_weight, 'rows')
-        else:
-            loss = finish_sum(focal_bce(logits, label, 0.0, eql_weight, 'sum'), logits.size(0),
-                              reduction, avg_factor)
+        loss = reduced_focal_bce(logits, label, 0.0, reduction, avg_factor, per_row=True,
+                                 weight=eql_weight)
         return scale_loss(loss, self.loss_weight)
 
 
