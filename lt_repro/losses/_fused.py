@@ -91,17 +91,20 @@ def _scale_neg_pos(x: Tensor, y: Tensor, neg: float, pos: float) -> Tensor:
 def _binary_terms(z, y, gamma, bias, neg_scale, neg_weight, pos_weight, need_grad):
     u = _signed_logits(z, y, bias, neg_scale)
     q = torch.sigmoid(u)                           # 1 - p_t
-    loss = F.softplus(u)                           # BCE
+    # BCE = softplus(u) = relu(u) - log(max(q, 1 - q)): u - log q for u > 0, -log(1 - q) else;
+    # max(q, 1 - q) >= 1/2, so the log is accurate, and it is cheaper than softplus's log1p
+    t = (q - 0.5).abs_().add_(0.5).log_()
+    loss = u.clamp_(min=0).sub_(t)                 # u's buffer
     grad = None
     if gamma == 0:
         grad = q if need_grad else None
     else:
-        m = torch.pow(q, gamma, out=u)             # (1 - p_t)^gamma, u no longer needed
+        m = torch.pow(q, gamma, out=t)             # (1 - p_t)^gamma, t's buffer
         loss.mul_(m)
         if need_grad:                              # gamma (1 - q) l + m q
             mq = m.mul_(q)
             grad = q.neg_().add_(1).mul_(loss).mul_(gamma).add_(mq)
-    del u
+    del t
     _scale_neg_pos(loss, y, neg_weight, pos_weight)
     if grad is not None:                           # du/dz = s (1 - 2y)
         _scale_neg_pos(grad, y, neg_weight * neg_scale, -pos_weight)

@@ -236,6 +236,8 @@ class SoftmaxEqualizationLoss(nn.Module):
         self.register_buffer('class_frequency', freq, persistent=False)
         self.register_buffer('rare', freq < self.lambda_, persistent=False)
         self.has_rare = bool(self.rare.any())
+        self.register_buffer('rare_offset', torch.zeros(self.num_classes).masked_fill_(
+            self.rare, float('-inf')), persistent=False)
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, lambda_={self.lambda_}, gamma={self.gamma}, '
@@ -255,8 +257,7 @@ class SoftmaxEqualizationLoss(nn.Module):
         A sparse draw (``sparse_bernoulli``, the same stream as ``draw_beta``) touches only the
         rarer outcome's positions."""
         n, c = z.shape
-        rare_offset = torch.zeros(c, dtype=z.dtype, device=z.device).masked_fill_(
-            self.rare, float('-inf'))                                   # -inf T_lambda(f_k)
+        rare_offset = self.rare_offset.to(z.dtype)                     # -inf T_lambda(f_k)
         sparse = None
         if beta is None and self.beta_per == 'element':
             sparse = sparse_bernoulli(n * c, self.gamma, z.device)
