@@ -49,9 +49,10 @@ def _signed_logits(z: Tensor, y: Tensor, bias: Optional[Tensor], neg_scale: floa
     return u.scatter_(1, col, torch.where(fg, -pos, pos * neg_scale))
 
 
-# Class-index targets on fewer elements are expanded to a one-hot: at small sizes the few
-# extra element-wise ops of the index path cost more than the one-hot's memory saves.
-INDEX_PATH_MIN_NUMEL = 1 << 16
+# Class-index targets on fewer elements are expanded to a one-hot: at small sizes the index
+# path's extra gather/scatter ops cost more time than the one-hot (a uint8 one-hot would save
+# its bytes, but mixed-dtype ops then cast it to a float temporary anyway).
+INDEX_PATH_MIN_NUMEL = 1 << 14
 
 
 def _index_targets(y: Tensor, logits: Tensor) -> Tensor:

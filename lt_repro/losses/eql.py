@@ -93,8 +93,8 @@ def sparse_bernoulli(numel: int, p: float,
         cum = u.neg_().log1p_().div_(log_not_q).floor_().add_(1).cumsum_(0).add_(end)
         positions.append(cum)
         end = float(cum[-1])
-    flat = torch.cat(positions)
-    return flat[flat < numel].long(), p < 0.5
+    flat = torch.cat(positions)                 # ascending: cut at the first >= numel
+    return flat[:int(torch.searchsorted(flat, numel))].long(), p < 0.5
 
 
 def bernoulli_mask(shape: Tuple[int, ...], p: float, device: torch.device) -> Tensor:
