@@ -20,11 +20,12 @@ giving an all-zero row, mmdet's ``_expand_onehot_labels`` convention) or an
 (N, C) multi-hot / soft target.
 
 The focal modulator is the stable form of the CB official code,
-``(1 - p_t)^gamma = exp(-gamma * (y*z + log1p(exp(-z))))`` (exact for y in {0, 1}), written as
-``exp(-gamma * (softplus(z) - (1 - y) z))`` (algebraically identical for any y). Sigmoid, focal
-and their weights run as one fused autograd node (``_fused.focal_bce``: the gradient, modulator
-term included, is formed in the forward pass). Finite value and gradient for any z, +-1000
-included.
+``(1 - p_t)^gamma = exp(-gamma * (y*z + log1p(exp(-z))))`` (exact for y in {0, 1}), evaluated
+as ``sigmoid(u)^gamma`` with the signed logit u = (1 - 2y) z for class-index / 0-1 targets, and
+as ``exp(-gamma * (softplus(z) - (1 - y) z))`` (identical, any y) for (N, C) targets, which may
+be soft. Sigmoid, focal and their weights run as one fused autograd node (``_fused.focal_bce``:
+the gradient, modulator term included, is formed in the forward pass). Finite value and
+gradient for any z, +-1000 included.
 
 Hand-derived value (checked in tests): z = 0 everywhere, C = 2, N = 2, gamma = 2,
 alpha=None -> each element is (1/2)^2 * ln 2, so FocalLoss 'mean' = ln(2)/4 = 0.173287.

@@ -18,9 +18,10 @@ richardaecn/class-balanced-loss ``src/cifar_main.py``:
 - ``'sigmoid'``: ``sum_{i,c} w_{y_i} BCE(z_ic, onehot_ic) / sum(onehot)`` = ... / N.
 - ``'focal'``: ``focal_loss()``: same as sigmoid with the modulator
   ``exp(-gamma*y*z - gamma*log1p(exp(-z)))`` = (1 - p_t)^gamma (gradient not
-  stopped); we evaluate it as ``exp(-gamma * (softplus(z) - (1 - y) z))``, algebraically
-  identical, inside one fused autograd node with the class weights (``_fused.focal_bce``), so
-  that logits of +-1000 give finite values and gradients. No extra alpha (the class weight is
+  stopped); we evaluate it as ``sigmoid(u)^gamma`` with the signed logit u = (1 - 2y) z,
+  identical for y in {0, 1}, inside one fused autograd node with the class weights
+  (``_fused.focal_bce``), so that logits of +-1000 give finite values and gradients (the
+  modulator's gradient included). No extra alpha (the class weight is
   the alpha_t). Official argparse defaults: ``--beta 0.0``, ``--gamma 1.0``.
 
 Paper/code differences: none in the loss itself; the official sigmoid/focal runs

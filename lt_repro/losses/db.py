@@ -56,11 +56,11 @@ Our deviations from the code (no effect on the official configs):
   use weight 1 (negatives 1/lambda);
 - the terms, weights, bias and lambda scaling run as one fused autograd node
   (``_fused.focal_bce``, the gradient formed in the forward pass, the caller's logits
-  untouched); (1 - p_t)^gamma is exp(-gamma (softplus(z) - (1 - y) z)), algebraically identical
-  to the CB official stable form exp(-gamma (y z + log1p(exp(-z)))) and to (1 - p_t)^gamma for y
-  in {0, 1}; finite gradient at p_t -> 1.
-- labels must be in {0, 1}: the lambda scaling is a ``torch.where`` on y (the code's
-  ``z (1 - y) lambda + z y`` form; identical for binary y).
+  untouched); (1 - p_t)^gamma is sigmoid(u)^gamma with the signed logit u = (1 - 2y) z',
+  equal to the CB official stable form exp(-gamma (y z + log1p(exp(-z)))) for y in {0, 1};
+  finite value and gradient at p_t -> 1 and at +-1000 logits.
+- labels must be in {0, 1}: the lambda scaling and the signed logit treat y as binary (the
+  code's ``z (1 - y) lambda + z y`` form; identical for binary y).
 - official ``weight_norm`` and the 'inv'/'sqrt_inv'/'CB' re-weighting options of
   ``ResampleLoss`` (used only in ablations) are not implemented.
 
