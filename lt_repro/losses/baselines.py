@@ -56,15 +56,6 @@ def check_logits(cls_score: torch.Tensor, num_classes: Optional[int], owner: str
                          f'length {cls_score.size(1)}')
 
 
-def binary_targets(label: torch.Tensor, num_classes: int, dtype: torch.dtype) -> torch.Tensor:
-    """(N,) class index -> (N, C) one-hot (index == C: all zeros); (N, C) -> cast."""
-    if label.dim() == 2:
-        return label.to(dtype)
-    # one column more for the background index C, sliced off (a strided view, no copy)
-    onehot = torch.zeros(label.numel(), num_classes + 1, dtype=dtype, device=label.device)
-    return onehot.scatter_(1, label.long()[:, None], 1.0)[:, :num_classes]
-
-
 def scale_loss(loss: torch.Tensor, loss_weight: float) -> torch.Tensor:
     """loss_weight * loss; skipped (bit-identical) for loss_weight == 1."""
     return loss if loss_weight == 1.0 else loss_weight * loss
