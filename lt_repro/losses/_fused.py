@@ -21,7 +21,7 @@ so +-1000 logits give finite values and gradients. ``soft=True`` takes any y in 
 general form b = softplus(z) - y z, m = exp(-gamma (softplus(z) - (1 - y) z)) (the CB official
 stable modulator, identical for binary y), dl/dz = m [(sigma - y) - gamma b (sigma - 1 + y)].
 """
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import torch
 import torch.nn.functional as F
@@ -35,50 +35,48 @@ __all__ = ['focal_bce', 'objectness_softmax_ce', 'reduced_focal_bce', 'softmax_c
 _REDUCE = ('none', 'rows', 'sum')
 
 
-def _signed_logits(z: Tensor, y: Tensor, bias: Optional[Tensor], neg_scale: float) -> Tensor:
-    """u = (1 - 2y) s (z + bias), a new tensor; y an (N,) index (C = none) or (N, C) 0/1."""
+class _IndexLabels(NamedTuple):
+    """Class-index targets: (N, 1) label column (background clamped to C - 1), (N, 1) bool
+    foreground flag. Gather / scatter at the label column replace a one-hot."""
+    col: Tensor
+    fg: Tensor
+
+
+def _index_labels(y: Tensor, num_classes: int) -> _IndexLabels:
+    torch._assert_async(((y >= 0) & (y <= num_classes)).all(),
+                        f'focal_bce: class index labels must lie in [0, {num_classes}] '
+                        f'({num_classes} = background)')
+    y = y[:, None]
+    return _IndexLabels(y.clamp(max=num_classes - 1), y < num_classes)
+
+
+def _signed_logits(z: Tensor, y, bias: Optional[Tensor], neg_scale: float) -> Tensor:
+    """u = (1 - 2y) s (z + bias), a new tensor; y an ``_IndexLabels`` or (N, C) 0/1."""
     u = z + bias if bias is not None else z.clone()
-    if y.dim() == 2:      # factor s (1 - 2y) = neg_scale - (neg_scale + 1) y, in place
+    if isinstance(y, Tensor):      # factor s (1 - 2y) = neg_scale - (neg_scale + 1) y, in place
         if neg_scale != 1:
             u.mul_(neg_scale)
         return u.addcmul_(u, y, value=-(neg_scale + 1) / neg_scale)
-    col, fg = _label_columns(y, z.size(1))
-    pos = u.gather(1, col)
+    pos = u.gather(1, y.col)
     if neg_scale != 1:
         u.mul_(neg_scale)
-    return u.scatter_(1, col, torch.where(fg, -pos, pos * neg_scale))
+    return u.scatter_(1, y.col, pos.mul_(torch.where(y.fg, -1.0, neg_scale)))
 
 
-def _index_targets(y: Tensor, logits: Tensor) -> Tensor:
-    """(N,) class index (C = background), checked: used as is (gather / scatter at the label
-    column, no one-hot; measured in benchmarks/README.md)."""
-    c = logits.size(1)
-    torch._assert_async(((y >= 0) & (y <= c)).all(),
-                        f'focal_bce: class index labels must lie in [0, {c}] ({c} = background)')
-    return y
-
-
-def _label_columns(y: Tensor, num_classes: int):
-    """(N, 1) label column (background clamped to C - 1) and (N, 1) foreground flag."""
-    y = y[:, None]
-    return y.clamp(max=num_classes - 1), y < num_classes
-
-
-def _scale_neg_pos(x: Tensor, y: Tensor, neg: float, pos: float) -> Tensor:
+def _scale_neg_pos(x: Tensor, y, neg: float, pos: float) -> Tensor:
     """x * (neg on negatives, pos on positives), in place."""
-    if y.dim() == 2:
+    if isinstance(y, Tensor):
         if neg == 0:
             return x.mul_(y).mul_(pos)
         if neg != 1:
             x.mul_(neg)
         return x.addcmul_(x, y, value=(pos - neg) / neg) if pos != neg else x
-    col, fg = _label_columns(y, x.size(1))
-    at_label = x.gather(1, col)
+    if pos == neg:
+        return x.mul_(neg) if neg != 1 else x
+    at_label = x.gather(1, y.col).mul_(torch.where(y.fg, pos, neg))
     if neg != 1:
         x.mul_(neg)
-    if pos == neg:
-        return x
-    return x.scatter_(1, col, torch.where(fg, at_label * pos, at_label * neg))
+    return x.scatter_(1, y.col, at_label)
 
 
 def _binary_terms(z, y, gamma, bias, neg_scale, neg_weight, pos_weight, need_grad):
@@ -181,7 +179,7 @@ def focal_bce(logits: Tensor, targets: Tensor, gamma: float = 0.0,
     if targets.dim() == 1:
         if soft:
             raise ValueError('focal_bce: soft=True needs (N, C) targets')
-        targets = _index_targets(targets.long(), logits)
+        targets = _index_labels(targets.long(), logits.size(1))
     else:
         targets = targets.to(logits.dtype)
         if soft and (logit_bias is not None or neg_scale != 1):
