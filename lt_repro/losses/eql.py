@@ -47,7 +47,7 @@ zhangyongshun/BagofTricks-LT ``lib/loss/loss_impl/equalization_loss.py`` (SEQL);
 ``beta_per='sample'`` draws one beta per sample. Only rare columns (T_lambda = 1) can be dropped
 (beta T_lambda). The draw is ``bernoulli_mask``: on the CPU it draws only the rarer outcome's
 positions (same distribution). gamma = 0 is plain cross-entropy. Computed in
-log space (fused, ``_fused.softmax_ce``): dropped classes get -inf logits and CE = logsumexp - z_y (w~_y = 1 always, so the
+log space: dropped classes get -inf logits (a float offset) and CE = logsumexp - z_y (w~_y = 1 always, so the
 denominator is never empty); no NaN or inf at +-1000 logits.
 
 Hand values checked in tests (zero logits):
@@ -62,10 +62,11 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch import Tensor
 
-from ._fused import reduced_focal_bce, softmax_ce
-from ._reduce import finish_sum, resolve_reduction
+from ._fused import reduced_focal_bce
+from ._reduce import resolve_reduction, weight_reduce_loss
 from .baselines import scale_loss
 from .seesaw import _as_float, mmdet_top1_accuracy
 
@@ -250,31 +251,32 @@ class SoftmaxEqualizationLoss(nn.Module):
         return bernoulli_mask(shape, self.gamma, device)
 
     @torch.no_grad()
-    def dropped_logits(self, z: Tensor, label: Tensor, beta: Optional[Tensor]) -> Tensor:
-        """z with -inf where beta T_lambda(f_k) (1 - y_k) = 1 (w~_k = 0): log(w~_k e^z_k).
+    def drop_offset(self, label: Tensor, beta: Optional[Tensor], dtype: torch.dtype) -> Tensor:
+        """(N, C) logit offset: -inf where beta T_lambda(f_k) (1 - y_k) = 1 (w~_k = 0), else 0,
+        so that softmax(z + offset) = w~_k e^z_k / sum_j w~_j e^z_j.
 
         Float arithmetic, not a bool mask (masked_fill on the CPU costs ~10 element-wise adds).
-        A sparse draw (``sparse_bernoulli``, the same stream as ``draw_beta``) touches only the
+        A sparse draw (``sparse_bernoulli``, the same stream as ``draw_beta``) writes only the
         rarer outcome's positions."""
-        n, c = z.shape
-        rare_offset = self.rare_offset.to(z.dtype)                     # -inf T_lambda(f_k)
+        n, c = label.numel(), self.num_classes
+        rare_offset = self.rare_offset.to(dtype)                       # -inf T_lambda(f_k)
         sparse = None
         if beta is None and self.beta_per == 'element':
-            sparse = sparse_bernoulli(n * c, self.gamma, z.device)
+            sparse = sparse_bernoulli(n * c, self.gamma, label.device)
         if sparse is None:
             if beta is None:
-                beta = self.draw_beta(n, z.device)
-            out = z + torch.where(beta.bool(), rare_offset, 0.0)
+                beta = self.draw_beta(n, label.device)
+            offset = torch.where(beta.bool(), rare_offset, 0.0)         # (N, C)
         else:
             flat, dropped = sparse
             if dropped:       # drawn positions have beta = 1
-                out = z.clone()
-                out.view(-1)[flat] += rare_offset[flat % c]
-            else:             # drawn positions have beta = 0: restore them
-                out = z + rare_offset
-                out.view(-1)[flat] = z.reshape(-1)[flat]
-        index = label[:, None]
-        return out.scatter_(1, index, z.gather(1, index))              # w~_y = 1
+                offset = torch.zeros(n * c, dtype=dtype, device=label.device)
+                offset[flat] = rare_offset[flat % c]
+            else:             # drawn positions have beta = 0: kept
+                offset = rare_offset.repeat(n)
+                offset[flat] = 0.0
+            offset = offset.view(n, c)
+        return offset.scatter_(1, label[:, None], 0.0)                 # w~_y = 1
 
     def forward(self, cls_score: Tensor, label: Tensor, weight: Optional[Tensor] = None,
                 avg_factor: Optional[float] = None, reduction_override: Optional[str] = None,
@@ -283,14 +285,10 @@ class SoftmaxEqualizationLoss(nn.Module):
         reduction = resolve_reduction(self.reduction, reduction_override)
         logits = _as_float(cls_score)
         label = label.long()
-        shifted = None
         if self.has_rare and (beta is not None or self.gamma > 0):
-            shifted = self.dropped_logits(logits.detach(), label, beta)
+            logits = logits + self.drop_offset(label, beta, logits.dtype)
+        loss = F.cross_entropy(logits, label, reduction='none')   # -inf logits: fast kernels
         if weight is not None:
             weight = weight.float()
-        if reduction == 'none':
-            loss = softmax_ce(logits, label, weight, 'none', shifted=shifted)
-        else:
-            loss = finish_sum(softmax_ce(logits, label, weight, 'sum', shifted=shifted),
-                              logits.size(0), reduction, avg_factor)
+        loss = weight_reduce_loss(loss, weight, reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)

@@ -30,9 +30,7 @@ Differences from mmdet's implementation (not in the numbers): mmdet builds a C x
 and loops over unique labels; here the counts are a bincount, and the log factors are computed in
 log space only for the N x C entries: log M = p * min(0, log N_j - log N_{y}), log C =
 q * max(0, log sigma_j - max(log sigma_y, log eps)). No pow/log of underflowed values, so +-1000
-logits give finite losses and gradients. The class cross-entropy CE(z + log S, y) runs as one fused
-autograd node (``_fused.softmax_ce``; log S is a constant there, as in mmdet where it comes from
-detached scores).
+logits give finite losses and gradients.
 
 ``sync_counts=False`` (default) keeps mmdet's per-GPU counts (mmengine wraps models with
 ``broadcast_buffers=False``, so ranks never overwrite each other's counts).
@@ -56,8 +54,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._fused import objectness_softmax_ce, softmax_ce
-from ._reduce import finish_sum, resolve_reduction
+from ._reduce import resolve_reduction, weight_reduce_loss
 
 
 def _as_float(x: Tensor) -> Tensor:
@@ -95,18 +92,15 @@ def seesaw_log_factors(cls_score: Tensor, labels: Tensor, cum_samples: Tensor, p
 def seesaw_ce_loss(cls_score: Tensor, labels: Tensor, label_weights: Optional[Tensor],
                    cum_samples: Tensor, p: float, q: float, eps: float,
                    reduction: str = 'mean', avg_factor: Optional[float] = None) -> Tensor:
-    """Seesaw cross-entropy over C class logits (no state change): CE(z + log S, y), fused
-    (``_fused.softmax_ce``; log S is a constant, as mmdet detaches the scores)."""
+    """Seesaw cross-entropy over C class logits (no state change): CE(z + log S, y)."""
     cls_score = _as_float(cls_score)
     labels = labels.long()
     log_s = seesaw_log_factors(cls_score, labels, cum_samples, p, q, eps)
-    shifted = None if log_s is None else log_s.add_(cls_score.detach())      # z + log S
+    logits = cls_score if log_s is None else cls_score + log_s
+    loss = F.cross_entropy(logits, labels, reduction='none')
     if label_weights is not None:
         label_weights = label_weights.float()
-    if reduction == 'none':
-        return softmax_ce(cls_score, labels, label_weights, 'none', shifted=shifted)
-    return finish_sum(softmax_ce(cls_score, labels, label_weights, 'sum', shifted=shifted),
-                      labels.numel(), reduction, avg_factor)
+    return weight_reduce_loss(loss, label_weights, reduction, avg_factor)
 
 
 def _scale(loss: Tensor, loss_weight: float) -> Tensor:
@@ -211,32 +205,30 @@ class SeesawLoss(nn.Module):
             raise ValueError("SeesawLoss: reduction 'none' needs return_dict=True (the class loss "
                              'has one entry per foreground RoI, the objectness loss one per RoI, '
                              "so they cannot be summed); set return_dict=True or use 'mean'/'sum'")
-        self._split_cls_score(cls_score)                  # checks the channel count
-        logits = _as_float(cls_score)
+        classes, objectness = self._split_cls_score(cls_score)
         labels = labels.long()
         counts = self.accumulate(labels)
         num_fg = labels.numel() - int(counts[-1])
         if label_weights is not None:
             label_weights = label_weights.float()
+
         if num_fg == labels.numel():              # no background: no row selection
-            fg_index = torch.arange(num_fg, device=labels.device)
+            fg_classes, fg_labels, fg_weights = classes, labels, label_weights
         else:
             fg_index = (labels < self.num_classes).nonzero().squeeze(1)
-        cum = self.cum_samples[:self.num_classes]
-
-        def log_factors(z, y):
-            return seesaw_log_factors(z, y, cum, self.p, self.q, self.eps)
-
-        fused = 'none' if reduction == 'none' else 'sum'
-        loss_classes, loss_obj = objectness_softmax_ce(logits, labels, fg_index, label_weights,
-                                                       log_factors, fused)
-        if fused == 'sum':
-            loss_classes = finish_sum(loss_classes, num_fg, reduction, avg_factor)
-            loss_obj = finish_sum(loss_obj, labels.numel(), reduction, avg_factor)
-        elif not num_fg:
-            loss_classes = loss_classes.sum()     # zero, keeps the graph (as mmdet)
+            fg_classes, fg_labels = classes.index_select(0, fg_index), labels[fg_index]
+            fg_weights = None if label_weights is None else label_weights[fg_index]
+        if num_fg:
+            loss_classes = seesaw_ce_loss(fg_classes, fg_labels, fg_weights,
+                                          self.cum_samples[:self.num_classes], self.p, self.q,
+                                          self.eps, reduction, avg_factor)
+        else:
+            loss_classes = fg_classes.sum()   # zero, keeps the graph (as mmdet)
         loss_classes = _scale(loss_classes, self.loss_weight)
-        loss_obj = _scale(loss_obj, self.loss_weight)
+        obj_labels = (labels == self.num_classes).long()
+        loss_obj = F.cross_entropy(_as_float(objectness), obj_labels, reduction='none')
+        loss_obj = _scale(weight_reduce_loss(loss_obj, label_weights, reduction, avg_factor),
+                          self.loss_weight)
         if self.return_dict:
             return {'loss_cls_objectness': loss_obj, 'loss_cls_classes': loss_classes}
         return loss_classes + loss_obj

@@ -1,12 +1,12 @@
-"""The fused autograd functions behind the sigmoid family (``focal_bce``), the softmax family
-(``softmax_ce``) and softmax EQL's Bernoulli draw, against plain eager torch."""
+"""The fused autograd node behind the sigmoid family (``focal_bce``) and softmax EQL's Bernoulli
+draw, against plain eager torch."""
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from lt_repro.losses._fused import focal_bce, objectness_softmax_ce, softmax_ce
+from lt_repro.losses._fused import focal_bce
 from lt_repro.losses.eql import bernoulli_mask
 
 
@@ -112,39 +112,6 @@ def test_focal_bce_rejects_bad_arguments():
         focal_bce(torch.zeros(1, 1), torch.zeros(1, 1), soft=True, neg_scale=2.0)
 
 
-@pytest.mark.parametrize('reduce', ['none', 'sum'])
-def test_softmax_ce_matches_cross_entropy_with_offset_and_weight(reduce):
-    g = torch.Generator().manual_seed(1)
-    z = (torch.randn(8, 5, generator=g, dtype=torch.float64) * 3).requires_grad_()
-    y = torch.randint(0, 5, (8,), generator=g)
-    w = torch.rand(8, generator=g, dtype=torch.float64)
-    offset = -torch.rand(8, 5, generator=g, dtype=torch.float64)
-    drop = torch.rand(8, 5, generator=g) < 0.4                  # softmax EQL's -inf offsets
-    drop[torch.arange(8), y] = False
-    offset[drop] = float('-inf')
-    ref = F.cross_entropy(z + offset, y, reduction='none') * w
-    ref = ref if reduce == 'none' else ref.sum()
-    out = softmax_ce(z, y, w, reduce, shifted=(z + offset).detach())
-    torch.testing.assert_close(out, ref)
-    grad_out = torch.randn(ref.shape, generator=g, dtype=torch.float64)
-    torch.testing.assert_close(torch.autograd.grad((out * grad_out).sum(), z)[0],
-                               torch.autograd.grad((ref * grad_out).sum(), z)[0])
-    assert torch.autograd.gradcheck(
-        lambda t: softmax_ce(t, y, w, reduce, shifted=(t + offset).detach()), (z,))
-
-
-def test_softmax_ce_extreme_logits_and_empty_batch():
-    z = torch.tensor([[1000., -1000., 0.]], requires_grad=True)
-    out = softmax_ce(z, torch.tensor([1]), reduce='sum')
-    out.backward()
-    torch.testing.assert_close(out, torch.tensor(2000.))
-    torch.testing.assert_close(z.grad, torch.tensor([[1., -1., 0.]]))
-    empty = torch.zeros(0, 3, requires_grad=True)
-    total = softmax_ce(empty, torch.zeros(0, dtype=torch.long), reduce='sum')
-    total.backward()
-    assert total.item() == 0 and empty.grad.shape == (0, 3)
-
-
 @pytest.mark.parametrize('p', [0.9, 0.1, 0.5])
 def test_bernoulli_mask_rate_pairs_and_seed(p):
     """Sparse (p = 0.9, 0.1) and dense (0.5) paths: the rate and the rate of adjacent pairs
@@ -168,44 +135,3 @@ def test_bernoulli_mask_certain_outcomes():
     cpu = torch.device('cpu')
     assert bernoulli_mask((300, 300), 1.0, cpu).all()
     assert not bernoulli_mask((300, 300), 0.0, cpu).any()
-
-
-@pytest.mark.parametrize('reduce', ['none', 'sum'])
-def test_objectness_softmax_ce_matches_two_sliced_cross_entropies(reduce):
-    g = torch.Generator().manual_seed(2)
-    n, c = 10, 4
-    z = (torch.randn(n, c + 2, generator=g, dtype=torch.float64) * 3).requires_grad_()
-    labels = torch.randint(0, c + 1, (n,), generator=g)
-    labels[0], labels[1] = c, 0                                  # both kinds present
-    w = torch.rand(n, generator=g, dtype=torch.float64)
-    fg = (labels < c).nonzero().squeeze(1)
-    offset = -torch.rand(fg.numel(), c, generator=g, dtype=torch.float64)
-
-    def offset_fn(z_fg, y_fg):
-        assert not z_fg.requires_grad and torch.equal(y_fg, labels[fg])
-        return offset
-
-    ref_cls = F.cross_entropy(z[fg, :c] + offset, labels[fg], reduction='none') * w[fg]
-    ref_obj = F.cross_entropy(z[:, c:], (labels == c).long(), reduction='none') * w
-    if reduce == 'sum':
-        ref_cls, ref_obj = ref_cls.sum(), ref_obj.sum()
-    out_cls, out_obj = objectness_softmax_ce(z, labels, fg, w, offset_fn, reduce)
-    torch.testing.assert_close(out_cls, ref_cls)
-    torch.testing.assert_close(out_obj, ref_obj)
-    go_cls = torch.randn(ref_cls.shape, generator=g, dtype=torch.float64)
-    go_obj = torch.randn(ref_obj.shape, generator=g, dtype=torch.float64)
-    ref_grad, = torch.autograd.grad((ref_cls * go_cls).sum() + (ref_obj * go_obj).sum(), z)
-    out_grad, = torch.autograd.grad((out_cls * go_cls).sum() + (out_obj * go_obj).sum(), z)
-    torch.testing.assert_close(out_grad, ref_grad)
-    assert torch.autograd.gradcheck(
-        lambda t: objectness_softmax_ce(t, labels, fg, w, offset_fn, reduce), (z,))
-
-
-def test_objectness_softmax_ce_one_output_used_and_no_foreground():
-    z = torch.randn(3, 5, requires_grad=True)
-    labels = torch.full((3,), 3)
-    loss_cls, loss_obj = objectness_softmax_ce(z, labels, torch.zeros(0, dtype=torch.long),
-                                               reduce='sum')
-    assert loss_cls.item() == 0
-    loss_obj.backward()                      # the class output's gradient is materialised as 0
-    assert torch.all(z.grad[:, :3] == 0) and torch.all(z.grad[:, 3:].abs() > 0)
