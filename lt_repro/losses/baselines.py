@@ -23,8 +23,9 @@ The focal modulator is the stable form of the CB official code,
 ``(1 - p_t)^gamma = exp(-gamma * (y*z + log1p(exp(-z))))`` (exact for y in {0, 1}), evaluated
 as ``sigmoid(u)^gamma`` with the signed logit u = (1 - 2y) z for class-index / 0-1 targets, and
 as ``exp(-gamma * (softplus(z) - (1 - y) z))`` (identical, any y) for (N, C) targets, which may
-be soft. Sigmoid, focal and their weights run as one fused autograd node (``_fused.focal_bce``:
-the gradient, modulator term included, is formed in the forward pass). Finite value and
+be soft. Focal terms and their weights run as one fused autograd node (``_fused.focal_bce``:
+the gradient, modulator term included, is formed in the forward pass); plain BCE (gamma = 0, no
+alpha) calls ``F.binary_cross_entropy_with_logits``, whose ATen kernels are faster. Finite value and
 gradient for any z, +-1000 included.
 
 Hand-derived value (checked in tests): z = 0 everywhere, C = 2, N = 2, gamma = 2,
@@ -110,14 +111,31 @@ class SigmoidBCELoss(nn.Module):
         reduction = resolve_reduction(self.reduction, reduction_override)
         check_logits(cls_score, None, type(self).__name__)
         logits = upcast(cls_score)
+        neg, pos = self.neg_pos_weights()
+        if self.gamma == 0 and neg == pos == 1:    # plain BCE: ATen's fused kernels are faster
+            return scale_loss(self._bce(logits, label, weight, reduction, avg_factor),
+                              self.loss_weight)
         soft = label.dim() == 2          # (N, C) targets may be soft: the general form
         if weight is not None:           # (N,) per sample or (N, C) per element
             weight = expand_weight(weight.to(logits.dtype), logits)
-        neg, pos = self.neg_pos_weights()
         loss = reduced_focal_bce(logits, label, self.gamma, reduction, avg_factor,
                                  per_row=self.sum_over_classes, weight=weight, neg_weight=neg,
                                  pos_weight=pos, soft=soft)
         return scale_loss(loss, self.loss_weight)
+
+
+    def _bce(self, logits, label, weight, reduction, avg_factor):
+        if label.dim() == 1:   # class index, C = background: one-hot (a column more, sliced off)
+            n, c = logits.shape
+            label = torch.zeros(n, c + 1, dtype=logits.dtype, device=logits.device).scatter_(
+                1, label.long()[:, None], 1.0)[:, :c]
+        loss = F.binary_cross_entropy_with_logits(logits, label.to(logits.dtype),
+                                                  reduction='none')
+        if self.sum_over_classes:
+            if weight is not None and weight.dim() == 2:
+                loss, weight = loss * weight, None
+            loss = loss.sum(dim=1)
+        return weight_reduce_loss(loss, expand_weight(weight, loss), reduction, avg_factor)
 
 
 class FocalLoss(SigmoidBCELoss):
