@@ -1,4 +1,4 @@
-r"""Fused sigmoid focal / BCE terms: one autograd node with the gradient formed in the forward pass.
+r"""Fused sigmoid focal / BCE terms: one autograd node, the gradient formed in the forward pass.
 
 The forward pass evaluates the loss and, when the logits need a gradient, its derivative from
 the same intermediates, in place where it can; backward is one multiply by the incoming
@@ -12,7 +12,8 @@ Sigmoid focal / BCE (``focal_bce``). Binary targets y in {0, 1} (an (N,) class i
 background, or an (N, C) 0/1 tensor): with the signed logit u = (1 - 2y) z' (u = -z' for a
 positive, z' for a negative), q = sigmoid(u) = 1 - p_t,
 
-    b = BCE(z', y) = softplus(u) = relu(u) - log(max(q, 1 - q)),   m = q^gamma = (1 - p_t)^gamma,   l = m b
+    b = BCE(z', y) = softplus(u) = relu(u) - log(max(q, 1 - q))
+    m = q^gamma = (1 - p_t)^gamma,   l = m b
     dl/du = gamma (1 - q) l + m q                      (modulator gradient not stopped, as the
                                                         CB official ``focal_loss``)
 

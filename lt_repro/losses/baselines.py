@@ -24,9 +24,9 @@ The focal modulator is the stable form of the CB official code,
 as ``sigmoid(u)^gamma`` with the signed logit u = (1 - 2y) z for class-index / 0-1 targets, and
 as ``exp(-gamma * (softplus(z) - (1 - y) z))`` (identical, any y) for (N, C) targets, which may
 be soft. Focal terms and their weights run as one fused autograd node (``_fused.focal_bce``:
-the gradient, modulator term included, is formed in the forward pass); plain BCE (gamma = 0, no
-alpha) calls ``F.binary_cross_entropy_with_logits``, whose ATen kernels are faster. Finite value and
-gradient for any z, +-1000 included.
+the gradient, modulator term included, is formed in the forward pass); plain BCE (gamma = 0,
+no alpha) calls ``F.binary_cross_entropy_with_logits``, whose ATen kernels are faster. Finite
+value and gradient for any z, +-1000 included.
 
 Hand-derived value (checked in tests): z = 0 everywhere, C = 2, N = 2, gamma = 2,
 alpha=None -> each element is (1/2)^2 * ln 2, so FocalLoss 'mean' = ln(2)/4 = 0.173287.
@@ -122,7 +122,6 @@ class SigmoidBCELoss(nn.Module):
                                  per_row=self.sum_over_classes, weight=weight, neg_weight=neg,
                                  pos_weight=pos, soft=soft)
         return scale_loss(loss, self.loss_weight)
-
 
     def _bce(self, logits, label, weight, reduction, avg_factor):
         if label.dim() == 1:   # class index, C = background: one-hot (a column more, sliced off)

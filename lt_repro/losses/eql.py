@@ -46,8 +46,8 @@ no classification code. Default ``beta_per='element'``: one draw per (sample, cl
 zhangyongshun/BagofTricks-LT ``lib/loss/loss_impl/equalization_loss.py`` (SEQL);
 ``beta_per='sample'`` draws one beta per sample. Only rare columns (T_lambda = 1) can be dropped
 (beta T_lambda). The draw is ``bernoulli_mask``: on the CPU it draws only the rarer outcome's
-positions (same distribution). gamma = 0 is plain cross-entropy. Computed in
-log space: dropped classes get -inf logits (a float offset) and CE = logsumexp - z_y (w~_y = 1 always, so the
+positions (same distribution). gamma = 0 is plain cross-entropy. Computed in log space: dropped
+classes get -inf logits (a float offset) and CE = logsumexp - z_y (w~_y = 1 always, so the
 denominator is never empty); no NaN or inf at +-1000 logits.
 
 Hand values checked in tests (zero logits):
