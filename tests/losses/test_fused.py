@@ -51,7 +51,7 @@ def test_focal_bce_matches_eager_value_and_gradient(gamma, reduce, labels):
     assert torch.autograd.gradcheck(lambda t: focal_bce(t, y_in, gamma, w, reduce, **kw), (z,))
 
 
-def test_focal_bce_weight_function_is_called_after_the_terms():
+def test_focal_bce_weight_function_gives_the_same_terms_and_is_called_once():
     z = torch.randn(4, 3, requires_grad=True)
     y = torch.tensor([0, 1, 2, 3])
     w = torch.rand(4, 3)
