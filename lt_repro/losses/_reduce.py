@@ -46,11 +46,9 @@ def weight_reduce_loss(loss: torch.Tensor,
         loss = loss * weight
     if avg_factor is None:
         return reduce_loss(loss, reduction)
-    if reduction == 'mean':
-        return loss.sum() / (avg_factor + _EPS)
     if reduction == 'none':
         return loss
-    raise ValueError('avg_factor can not be used with reduction="sum"')
+    return finish_sum(loss.sum(), loss.numel(), reduction, avg_factor)
 
 
 def resolve_reduction(default: str, reduction_override: Optional[str]) -> str:

@@ -49,7 +49,7 @@ import torch.nn.functional as F
 
 from ._fused import reduced_focal_bce
 from ._reduce import resolve_reduction, weight_reduce_loss
-from .baselines import check_logits, scale_loss, upcast
+from .baselines import check_logits, expand_weight, scale_loss, upcast
 
 __all__ = ['ClassBalancedLoss', 'class_balanced_weights']
 
@@ -108,12 +108,9 @@ class ClassBalancedLoss(nn.Module):
             return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor),
                               self.loss_weight)
         # sigmoid / focal: sum over the C terms of w_{y_i} * weight_i(c) * term_ic, fused
-        w = cw[label]
+        w = cw[label][:, None]
         if weight is not None:
-            weight = weight.to(logits.dtype)
-            w = w[:, None] * weight if weight.dim() == 2 else (w * weight)[:, None]
-        else:
-            w = w[:, None]
+            w = w * expand_weight(weight.to(logits.dtype), logits)
         gamma = self.gamma if self.loss_type == 'focal' else 0.0
         loss = reduced_focal_bce(logits, label, gamma, reduction, avg_factor, per_row=True,
                                  weight=w)

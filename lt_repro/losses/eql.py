@@ -67,7 +67,7 @@ from torch import Tensor
 
 from ._fused import reduced_focal_bce
 from ._reduce import resolve_reduction, weight_reduce_loss
-from .baselines import scale_loss
+from .baselines import expand_weight, scale_loss
 from .seesaw import _as_float, mmdet_top1_accuracy
 
 
@@ -103,11 +103,12 @@ def bernoulli_mask(shape: Tuple[int, ...], p: float, device: torch.device) -> Te
     ``rand < p``. Both use torch's default generator (``torch.manual_seed`` reproduces them)."""
     if min(p, 1.0 - p) <= 0:                    # p = 0 or 1: no randomness
         return torch.full(shape, p > 0.5, dtype=torch.bool, device=device)
-    sparse = sparse_bernoulli(math.prod(shape), p, device)
+    numel = math.prod(shape)
+    sparse = sparse_bernoulli(numel, p, device)
     if sparse is None:
         return torch.rand(shape, device=device) < p
     flat, rare = sparse
-    out = torch.full((math.prod(shape),), not rare, dtype=torch.bool)
+    out = torch.full((numel,), not rare, dtype=torch.bool)
     out[flat] = rare
     return out.view(shape)
 
@@ -201,8 +202,7 @@ class EqualizationLoss(nn.Module):
             if image_class_mask is not None:
                 w.masked_fill_(image_class_mask.bool(), 1.0)
             if weight is not None:
-                sample = weight.to(logits.dtype)
-                w.mul_(sample if sample.dim() == 2 else sample[:, None])
+                w.mul_(expand_weight(weight.to(logits.dtype), w))
             return w
 
         loss = reduced_focal_bce(logits, label, 0.0, reduction, avg_factor, per_row=True,

@@ -49,7 +49,7 @@ class AtomicCheckpointRunner(Runner):
             if isinstance(err, OSError) and not err.filename:  # name the file in the error
                 raise OSError(err.errno, err.strerror, path) from err
             raise
-        os.replace(os.path.join(out_dir, partial), os.path.join(out_dir, filename))
+        os.replace(path, os.path.join(out_dir, filename))
 
 
 @DATA_SAMPLERS.register_module()
