@@ -24,7 +24,7 @@ so +-1000 logits give finite values and gradients. ``soft=True`` takes any y in 
 general form b = softplus(z) - y z, m = exp(-gamma (softplus(z) - (1 - y) z)) (the CB official
 stable modulator, identical for binary y), dl/dz = m [(sigma - y) - gamma b (sigma - 1 + y)].
 """
-from typing import NamedTuple, Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -38,71 +38,57 @@ __all__ = ['focal_bce', 'reduced_focal_bce']
 _REDUCE = ('none', 'rows', 'sum')
 
 
-class _IndexLabels(NamedTuple):
-    """Class-index targets: (N, 1) label column (background clamped to C - 1), (N, 1) bool
-    foreground flag. Gather / scatter at the label column replace a one-hot."""
-    col: Tensor
-    fg: Tensor
+def _two_valued(col: Tensor, neg: float, pos: float, like: Tensor,
+                base: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+    """An (N, C) tensor (like's dtype) holding ``pos`` at the label column ``col`` ((N, 1)
+    class indices; C = background, scattered into an extra column that is sliced off) and
+    ``neg`` elsewhere, and the buffer behind it (pass it back as ``base`` to refill it)."""
+    n, c = like.shape
+    if base is None:
+        base = torch.full((n, c + 1), neg, dtype=like.dtype, device=like.device)
+    else:
+        base.fill_(neg)
+    return base.scatter_(1, col, pos)[:, :c], base
 
 
-def _index_labels(y: Tensor, num_classes: int) -> _IndexLabels:
-    torch._assert_async(((y >= 0) & (y <= num_classes)).all(),
-                        f'focal_bce: class index labels must lie in [0, {num_classes}] '
-                        f'({num_classes} = background)')
-    y = y[:, None]
-    return _IndexLabels(y.clamp(max=num_classes - 1), y < num_classes)
-
-
-def _signed_logits(z: Tensor, y, bias: Optional[Tensor], neg_scale: float) -> Tensor:
-    """u = (1 - 2y) s (z + bias), a new tensor; y an ``_IndexLabels`` or (N, C) 0/1."""
-    u = z + bias if bias is not None else z.clone()
-    if isinstance(y, Tensor):      # factor s (1 - 2y) = neg_scale - (neg_scale + 1) y, in place
-        if neg_scale != 1:
-            u.mul_(neg_scale)
-        return u.addcmul_(u, y, value=-(neg_scale + 1) / neg_scale)
-    pos = u.gather(1, y.col)
-    if neg_scale != 1:
-        u.mul_(neg_scale)
-    return u.scatter_(1, y.col, pos.mul_(torch.where(y.fg, -1.0, neg_scale)))
-
-
-def _scale_neg_pos(x: Tensor, y, neg: float, pos: float) -> Tensor:
-    """x * (neg on negatives, pos on positives), in place."""
-    if isinstance(y, Tensor):
-        if neg == 0:
-            return x.mul_(y).mul_(pos)
-        if neg != 1:
-            x.mul_(neg)
-        return x.addcmul_(x, y, value=(pos - neg) / neg) if pos != neg else x
-    if pos == neg:
-        return x.mul_(neg) if neg != 1 else x
-    at_label = x.gather(1, y.col).mul_(torch.where(y.fg, pos, neg))
+def _scale_(x: Tensor, y: Tensor, neg: float, pos: float) -> None:
+    """x *= (pos where y = 1, neg where y = 0), in place, for (N, C) 0/1 float y."""
+    if neg == 0:
+        x.mul_(y).mul_(pos)
+        return
     if neg != 1:
         x.mul_(neg)
-    return x.scatter_(1, y.col, at_label)
+    if pos != neg:
+        x.addcmul_(x, y, value=(pos - neg) / neg)
 
 
-def _binary_terms(z, y, gamma, bias, neg_scale, neg_weight, pos_weight, need_grad):
-    u = _signed_logits(z, y, bias, neg_scale)
+def _binary_terms(z, y, gamma, bias, neg_scale, need_grad):
+    """Unweighted terms l and dl/du at u = s (1 - 2y) (z + bias) (module docstring)."""
+    if y.dtype == torch.long:                      # label column: s or -1 by one scatter
+        try:
+            u = _two_valued(y, neg_scale, -1.0, z)[0]
+        except RuntimeError as err:                # scatter's bounds check (CPU)
+            raise ValueError(f'focal_bce: class index labels must lie in [0, {z.size(1)}] '
+                             f'({z.size(1)} = background): {err}') from None
+        u.mul_(z if bias is None else z + bias)    # a view of an (N, C + 1) buffer
+    else:                                          # s zb (1 - (s + 1) / s y), in place
+        u = z + bias if bias is not None else z.clone()
+        if neg_scale != 1:
+            u.mul_(neg_scale)
+        u.addcmul_(u, y, value=-(neg_scale + 1) / neg_scale)
     q = torch.sigmoid(u)                           # 1 - p_t
     # BCE = softplus(u) = relu(u) - log(max(q, 1 - q)): u - log q for u > 0, -log(1 - q) else;
     # max(q, 1 - q) >= 1/2, so the log is accurate, and it is cheaper than softplus's log1p
     t = (q - 0.5).abs_().add_(0.5).log_()
     loss = u.clamp_(min=0).sub_(t)                 # u's buffer
-    grad = None
     if gamma == 0:
-        grad = q if need_grad else None
-    else:
-        m = torch.pow(q, gamma, out=t)             # (1 - p_t)^gamma, t's buffer
-        loss.mul_(m)
-        if need_grad:                              # gamma (1 - q) l + m q
-            mq = m.mul_(q)
-            grad = q.neg_().add_(1).mul_(loss).mul_(gamma).add_(mq)
-    del t
-    _scale_neg_pos(loss, y, neg_weight, pos_weight)
-    if grad is not None:                           # du/dz = s (1 - 2y)
-        _scale_neg_pos(grad, y, neg_weight * neg_scale, -pos_weight)
-    return loss, grad
+        return loss, (q if need_grad else None)
+    m = torch.pow(q, gamma, out=t)                 # (1 - p_t)^gamma, t's buffer
+    loss.mul_(m)
+    if not need_grad:
+        return loss, None
+    # dl/du = gamma (1 - q) l + m q, in m's buffer
+    return loss, m.mul_(q).addcmul_(q.neg_().add_(1), loss, value=gamma)
 
 
 def _soft_terms(z, y, gamma, neg_weight, pos_weight, need_grad):
@@ -135,8 +121,22 @@ class _FocalBCE(torch.autograd.Function):
         if soft:
             loss, grad = _soft_terms(z, y, gamma, neg_weight, pos_weight, need_grad)
         else:
-            loss, grad = _binary_terms(z, y, gamma, bias, neg_scale, neg_weight, pos_weight,
-                                       need_grad)
+            loss, grad = _binary_terms(z, y, gamma, bias, neg_scale, need_grad)
+            if y.dtype == torch.long:              # label column: factors by scatter
+                base = None
+                if pos_weight != neg_weight:
+                    factor, base = _two_valued(y, neg_weight, pos_weight, loss)
+                    loss.mul_(factor)
+                elif pos_weight != 1:
+                    loss.mul_(pos_weight)
+                if grad is not None:               # dz'/dz (1 - 2y) = -1 or s, times factors
+                    grad.mul_(_two_valued(y, neg_weight * neg_scale, -pos_weight, grad,
+                                          base)[0])
+                del base
+            else:                                  # 0/1 targets: in place, no new buffer
+                _scale_(loss, y, neg_weight, pos_weight)
+                if grad is not None:
+                    _scale_(grad, y, neg_weight * neg_scale, -pos_weight)
         if callable(weight):          # built only now: the terms' temporaries are freed
             weight = weight()
         if weight is not None:
@@ -150,7 +150,7 @@ class _FocalBCE(torch.autograd.Function):
             return loss.sum(dim=1)
         if reduce == 'sum':
             return loss.sum()
-        return loss
+        return loss.contiguous()      # (a view of an (N, C + 1) buffer for class indices)
 
     @staticmethod
     @once_differentiable
@@ -179,14 +179,16 @@ def focal_bce(logits: Tensor, targets: Tensor, gamma: float = 0.0,
         raise ValueError(f'focal_bce: gamma must be >= 0, got {gamma}')
     if neg_scale <= 0:
         raise ValueError(f'focal_bce: neg_scale must be > 0, got {neg_scale}')
-    if targets.dim() == 1:
-        if soft:
+    if soft:
+        if targets.dim() != 2:
             raise ValueError('focal_bce: soft=True needs (N, C) targets')
-        targets = _index_labels(targets.long(), logits.size(1))
+        if logit_bias is not None or neg_scale != 1:
+            raise ValueError('focal_bce: logit_bias / neg_scale need binary targets (soft=False)')
+        targets = targets.to(logits.dtype)
+    elif targets.dim() == 1:
+        targets = targets.long()[:, None]         # checked by the first scatter
     else:
         targets = targets.to(logits.dtype)
-        if soft and (logit_bias is not None or neg_scale != 1):
-            raise ValueError('focal_bce: logit_bias / neg_scale need binary targets (soft=False)')
     return _FocalBCE.apply(logits, targets, float(gamma), weight, logit_bias, float(neg_scale),
                            float(neg_weight), float(pos_weight), bool(soft), reduce)
 

@@ -68,7 +68,7 @@ def test_focal_bce_weight_function_gives_the_same_terms_and_is_called_once():
 
 def test_focal_bce_rejects_out_of_range_class_index():
     for bad in (4, -1):
-        with pytest.raises(RuntimeError):
+        with pytest.raises(ValueError, match=r'must lie in \[0, 3\]'):
             focal_bce(torch.zeros(2, 3), torch.tensor([0, bad]))
 
 
