@@ -71,21 +71,23 @@ def mmdet_top1_accuracy(pred: Tensor, target: Tensor) -> Tensor:
     return correct * (100.0 / pred.size(0))
 
 
-@torch.no_grad()
 def seesaw_log_factors(cls_score: Tensor, labels: Tensor, cum_samples: Tensor, p: float,
                        q: float, eps: float) -> Optional[Tensor]:
     """log S for each (sample, class), shape (N, C); 0 at the label column. O(N*C), no grad.
-    None when p = q = 0 (S = 1). Built in place on fresh temporaries (same values and
-    operation order as p * min(0, .) + q * max(0, .))."""
+    None when p = q = 0 (S = 1). Built in place on fresh temporaries:
+    p * min(0, log N_j - log N_y) + q * max(0, log sigma_j - max(log sigma_y, log eps))."""
+    z = cls_score.detach()
     log_s = None
     if p > 0:
-        log_n = cum_samples.clamp(min=1).log().to(cls_score.dtype)
-        log_s = (log_n[None, :] - log_n[labels][:, None]).clamp_(max=0).mul_(p)  # log(N_j/N_y)
+        log_n = cum_samples.clamp(min=1).log_()
+        if log_n.dtype != z.dtype:
+            log_n = log_n.to(z.dtype)
+        log_s = (log_n - log_n.index_select(0, labels)[:, None]).clamp_(max=0).mul_(p)
     if q > 0:
-        log_sigma = F.log_softmax(cls_score.detach(), dim=1)
+        log_sigma = F.log_softmax(z, dim=1)
         log_self = log_sigma.gather(1, labels[:, None]).clamp_(min=math.log(eps))
-        log_c = log_sigma.sub_(log_self).clamp_(min=0).mul_(q)
-        log_s = log_c if log_s is None else log_s.add_(log_c)
+        log_c = log_sigma.sub_(log_self).clamp_(min=0)
+        log_s = log_c.mul_(q) if log_s is None else log_s.add_(log_c, alpha=q)
     return log_s
 
 
