@@ -216,15 +216,25 @@ def main(argv=None) -> int:
                     help='torch intra-op threads on CPU (default 1: the machine is shared)')
     ap.add_argument('--only', default='', help='comma list of loss names to run (default all)')
     ap.add_argument('--no-memory', action='store_true', help='skip the memory column')
+    ap.add_argument('--cpu-capability', choices=('default', 'avx2', 'avx512'),
+                    help="ATen's CPU kernel set (sets ATEN_CPU_CAPABILITY and restarts); on "
+                         "the project's 2-core VM, log1p (BCE's kernel) is ~8x slower in the "
+                         'AVX512 set that torch picks by default (see benchmarks/README.md)')
     args = ap.parse_args(argv)
 
     device = torch.device(args.device)
+    if args.cpu_capability and os.environ.get('ATEN_CPU_CAPABILITY') != args.cpu_capability:
+        os.environ['ATEN_CPU_CAPABILITY'] = args.cpu_capability     # read when torch loads
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, os.path.abspath(__file__)]
+                 + list(sys.argv[1:] if argv is None else argv))
     if device.type == 'cuda' and not torch.cuda.is_available():
         ap.error('--device cuda but torch.cuda.is_available() is False')
     torch.set_num_threads(args.threads)
     only = {s for s in args.only.split(',') if s}
     selected = [b for b in benches() if not only or b.name in only]
     print(f'# torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, '
+          f'CPU kernels {torch.backends.cpu.get_cpu_capability()}, '
           f'repeat {args.repeat}, warmup {args.warmup}; ratios = loss / baseline, same logits')
     head = (f'{"shape":>9} {"loss":<27} {"base":>4} {"base ms":>8} {"loss ms":>8} '
             f'{"time x":>7} {"mem x":>6} {"target":>6} {"time":>4} {"mem":>4}')

@@ -23,6 +23,12 @@ negative-tolerant regularisation; dz'/dz = s). Terms are multiplied by ``neg_wei
 so +-1000 logits give finite values and gradients. ``soft=True`` takes any y in [0, 1] with the
 general form b = softplus(z) - y z, m = exp(-gamma (softplus(z) - (1 - y) z)) (the CB official
 stable modulator, identical for binary y), dl/dz = m [(sigma - y) - gamma b (sigma - 1 + y)].
+
+(N,) class-index targets never become a one-hot: the two-valued factors ((1 - 2y) s, then the
+term factors) are one fill + one scatter into C + 1 columns (the extra column takes background
+rows and is sliced off; the scatter's bounds check rejects indices outside [0, C]), the first
+consumed in place as u's buffer, the others refilled in one reused buffer. (N, C) 0/1 targets
+use in-place addcmul. Three N x C buffers at peak.
 """
 from typing import Optional, Tuple
 

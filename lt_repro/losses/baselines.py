@@ -38,7 +38,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ._fused import reduced_focal_bce
-from ._reduce import resolve_reduction, weight_reduce_loss
+from ._reduce import cross_entropy, resolve_reduction, weight_reduce_loss
 
 __all__ = ['CrossEntropyLoss', 'SigmoidBCELoss', 'FocalLoss']
 
@@ -87,8 +87,8 @@ class CrossEntropyLoss(nn.Module):
         check_logits(cls_score, n_cls, type(self).__name__)
         logits = upcast(cls_score)
         cw = None if self.class_weight is None else self.class_weight.to(logits.dtype)
-        loss = F.cross_entropy(logits, label.long(), weight=cw, reduction='none')
-        return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor), self.loss_weight)
+        return scale_loss(cross_entropy(logits, label.long(), cw, weight, reduction, avg_factor),
+                          self.loss_weight)
 
 
 class SigmoidBCELoss(nn.Module):

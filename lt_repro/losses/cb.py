@@ -45,10 +45,9 @@ from typing import Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from ._fused import reduced_focal_bce
-from ._reduce import resolve_reduction, weight_reduce_loss
+from ._reduce import cross_entropy, resolve_reduction
 from .baselines import check_logits, expand_weight, scale_loss, upcast
 
 __all__ = ['ClassBalancedLoss', 'class_balanced_weights']
@@ -104,8 +103,7 @@ class ClassBalancedLoss(nn.Module):
         label = label.long()
         cw = self.class_weight.to(logits.dtype)
         if self.loss_type == 'softmax':   # w_y * CE_i fused in the CE kernel
-            loss = F.cross_entropy(logits, label, weight=cw, reduction='none')
-            return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor),
+            return scale_loss(cross_entropy(logits, label, cw, weight, reduction, avg_factor),
                               self.loss_weight)
         # sigmoid / focal: sum over the C terms of w_{y_i} * weight_i(c) * term_ic, fused
         w = cw[label][:, None]

@@ -48,9 +48,8 @@ from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from ._reduce import resolve_reduction, weight_reduce_loss
+from ._reduce import cross_entropy, resolve_reduction
 from .baselines import check_logits, scale_loss, upcast
 
 __all__ = ['CDBLoss', 'cdb_weights', 'dynamic_tau_cifar', 'dynamic_tau_imagenet']
@@ -148,9 +147,9 @@ class CDBLoss(nn.Module):
         logits = upcast(cls_score)
         label = label.long()
         cw = self.class_weight.to(logits.dtype)
-        loss = F.cross_entropy(logits, label, weight=cw, reduction='none')   # w_y * CE_i
         if self.variant == 'imagenet' and reduction == 'mean' and avg_factor is None:
             w_y = cw[label]
             denom = w_y if weight is None else w_y * weight
             avg_factor = denom.sum()  # torch weighted mean; 0 -> loss 0 (helper adds eps)
-        return scale_loss(weight_reduce_loss(loss, weight, reduction, avg_factor), self.loss_weight)
+        return scale_loss(cross_entropy(logits, label, cw, weight, reduction, avg_factor),
+                          self.loss_weight)                               # w_y * CE_i

@@ -62,11 +62,10 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
 
 from ._fused import reduced_focal_bce
-from ._reduce import resolve_reduction, weight_reduce_loss
+from ._reduce import cross_entropy, resolve_reduction
 from .baselines import expand_weight, scale_loss
 from .seesaw import _as_float, mmdet_top1_accuracy
 
@@ -287,8 +286,7 @@ class SoftmaxEqualizationLoss(nn.Module):
         label = label.long()
         if self.has_rare and (beta is not None or self.gamma > 0):
             logits = logits + self.drop_offset(label, beta, logits.dtype)
-        loss = F.cross_entropy(logits, label, reduction='none')   # -inf logits: fast kernels
         if weight is not None:
             weight = weight.float()
-        loss = weight_reduce_loss(loss, weight, reduction, avg_factor)
+        loss = cross_entropy(logits, label, None, weight, reduction, avg_factor)
         return scale_loss(loss, self.loss_weight)

@@ -54,7 +54,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._reduce import resolve_reduction, weight_reduce_loss
+from ._reduce import cross_entropy, resolve_reduction
 
 
 def _as_float(x: Tensor) -> Tensor:
@@ -99,10 +99,9 @@ def seesaw_ce_loss(cls_score: Tensor, labels: Tensor, label_weights: Optional[Te
     labels = labels.long()
     log_s = seesaw_log_factors(cls_score, labels, cum_samples, p, q, eps)
     logits = cls_score if log_s is None else cls_score + log_s
-    loss = F.cross_entropy(logits, labels, reduction='none')
     if label_weights is not None:
         label_weights = label_weights.float()
-    return weight_reduce_loss(loss, label_weights, reduction, avg_factor)
+    return cross_entropy(logits, labels, None, label_weights, reduction, avg_factor)
 
 
 def _scale(loss: Tensor, loss_weight: float) -> Tensor:
@@ -149,13 +148,17 @@ class SeesawLoss(nn.Module):
 
     # ---- count state ----
     def count_labels(self, labels: Tensor) -> Tensor:
-        """Per-class counts of ``labels`` (background at index C), float, shape (C + 1,)."""
-        counts = torch.bincount(labels.reshape(-1).long(), minlength=self.num_classes + 1)
-        if counts.numel() != self.num_classes + 1:
+        """Per-class counts of ``labels`` (background at index C), int64, shape (C + 1,)."""
+        try:
+            counts = torch.bincount(labels.reshape(-1).long(), minlength=self.num_classes + 1)
+        except RuntimeError:                   # a negative label
+            counts = None
+        if counts is None or counts.numel() != self.num_classes + 1:
             raise ValueError(f'SeesawLoss: labels must lie in [0, {self.num_classes}] '
-                             f'({self.num_classes} = background); got a label '
-                             f'{counts.numel() - 1}. Check num_classes in the loss config.')
-        return counts.to(self.cum_samples.dtype)
+                             f'({self.num_classes} = background); got '
+                             f'{int(labels.min())}..{int(labels.max())}. '
+                             'Check num_classes in the loss config.')
+        return counts
 
     @torch.no_grad()
     def accumulate(self, labels: Tensor, counts: Optional[Tensor] = None) -> Tensor:
@@ -228,8 +231,8 @@ class SeesawLoss(nn.Module):
             loss_classes = fg_classes.sum()   # zero, keeps the graph (as mmdet)
         loss_classes = _scale(loss_classes, self.loss_weight)
         obj_labels = (labels == self.num_classes).long()
-        loss_obj = F.cross_entropy(_as_float(objectness), obj_labels, reduction='none')
-        loss_obj = _scale(weight_reduce_loss(loss_obj, label_weights, reduction, avg_factor),
+        loss_obj = _scale(cross_entropy(_as_float(objectness), obj_labels, None, label_weights,
+                                        reduction, avg_factor),
                           self.loss_weight)
         if self.return_dict:
             return {'loss_cls_objectness': loss_obj, 'loss_cls_classes': loss_classes}

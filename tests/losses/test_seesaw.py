@@ -216,6 +216,8 @@ def test_rejects_wrong_channels_and_labels():
         loss(torch.zeros(2, 4), torch.tensor([0, 1]))
     with pytest.raises(ValueError, match='labels must lie'):
         loss(torch.zeros(2, 5), torch.tensor([0, 4]))
+    with pytest.raises(ValueError, match='labels must lie'):
+        loss(torch.zeros(2, 5), torch.tensor([0, -1]))
     with pytest.raises(ValueError, match='num_classes'):
         loss.get_cls_channels(4)
     assert loss.get_cls_channels(3) == 5

@@ -1,0 +1,24 @@
+"""benchmarks/losses.py runs end to end on a tiny shape (a smoke test of the script, not a timing:
+speed is measured by running the script itself, see benchmarks/README.md)."""
+import importlib.util
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / 'benchmarks' / 'losses.py'
+
+
+def test_benchmark_prints_a_row_for_every_loss(capsys, monkeypatch):
+    spec = importlib.util.spec_from_file_location('bench_losses', SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, 'bench_losses', bench)      # dataclasses look it up
+    spec.loader.exec_module(bench)
+    assert bench.main(['--shapes', '6x7', '--repeat', '2', '--warmup', '0']) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.startswith('   6x7')]
+    names = [b.name for b in bench.benches()]
+    assert [r[1] for r in rows[:len(names)]] == names
+    for row in rows[:len(names)]:
+        base_ms, loss_ms, time_x, mem_x = map(float, row[3:7])
+        assert base_ms > 0 and loss_ms > 0 and time_x > 0 and mem_x > 0
+    assert 'SeesawLoss vs mmdet SeesawLoss' in out        # the mmdet comparison ran
+    assert out.rstrip().endswith('target(s) missed')
