@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -209,6 +209,9 @@ def main(argv=None) -> int:
                                  epilog=__doc__.split('\n\n', 1)[1])
     ap.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
     ap.add_argument('--repeat', type=int, default=30, help='timed calls per loss (median)')
+    ap.add_argument('--runs', type=int, default=1,
+                    help='whole passes over all rows; the table then shows medians over the '
+                         'passes (this VM changes speed over minutes)')
     ap.add_argument('--warmup', type=int, default=5, help='untimed calls first')
     ap.add_argument('--shapes', default=DEFAULT_SHAPES,
                     help=f'comma list of NxK logits shapes (default {DEFAULT_SHAPES})')
@@ -234,15 +237,24 @@ def main(argv=None) -> int:
     only = {s for s in args.only.split(',') if s}
     selected = [b for b in benches() if not only or b.name in only]
     print(f'# torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, '
-          f'CPU kernels {torch.backends.cpu.get_cpu_capability()}, '
+          f'CPU kernels {torch.backends.cpu.get_cpu_capability()}, runs {args.runs}, '
           f'repeat {args.repeat}, warmup {args.warmup}; ratios = loss / baseline, same logits')
+    if args.runs > 1:
+        print('# time x: median over the runs [min-max]; ms and mem x: median over the runs')
     head = (f'{"shape":>9} {"loss":<27} {"base":>4} {"base ms":>8} {"loss ms":>8} '
             f'{"time x":>7} {"mem x":>6} {"target":>6} {"time":>4} {"mem":>4}')
     print(head)
     print('-' * len(head))
-    failures = 0
-    mmdet_rows = []
-    for n, k in parse_shapes(args.shapes):
+    shapes = parse_shapes(args.shapes)
+    runs = [measure(selected, shapes, args, device) for _ in range(args.runs)]
+    report(runs, args)
+    return 0
+
+
+def measure(selected: List[Bench], shapes, args, device: torch.device) -> List[dict]:
+    """One pass over every (shape, loss): a row of times, ratios and (optionally) memory."""
+    rows = []
+    for n, k in shapes:
         for bench in selected:
             logits, labels, base_target = make_inputs(bench, n, k, device)
             loss = bench.build(k).to(device)
@@ -252,37 +264,66 @@ def main(argv=None) -> int:
             if ref is not None:
                 fns['mmdet'] = step_fn(ref, logits, labels)
             raw = paired_times(fns, args.repeat, args.warmup, device)
-            t = {key: statistics.median(v) for key, v in raw.items()}
-            ratio = median_ratio(raw['loss'], raw['base'])
-            target = TIME_TARGET.get(bench.name, DEFAULT_TARGET)
-            mem_ratio = float('nan')
+            row = dict(n=n, k=k, bench=bench, ms={key: statistics.median(v) * 1e3
+                                                  for key, v in raw.items()},
+                       ratio=median_ratio(raw['loss'], raw['base']), mem=float('nan'))
             if not args.no_memory:
-                mem_ratio = (peak_bytes(fns['loss'], logits, device)
-                             / max(peak_bytes(fns['base'], logits, device), 1))
-            time_ok, mem_ok = ratio <= target, mem_ratio <= target
-            failures += (not time_ok) + (not mem_ok and not args.no_memory)
-            print(f'{n:>4}x{k:<4} {bench.name:<27} {bench.baseline:>4} {t["base"] * 1e3:>8.3f} '
-                  f'{t["loss"] * 1e3:>8.3f} {ratio:>7.2f} {mem_ratio:>6.2f} {target:>6.1f} '
-                  f'{verdict(time_ok):>4} {"-" if args.no_memory else verdict(mem_ok):>4}',
-                  flush=True)
+                row['mem'] = (peak_bytes(fns['loss'], logits, device)
+                              / max(peak_bytes(fns['base'], logits, device), 1))
             if ref is not None:
-                mmdet_rows.append((n, k, t['mmdet'], t['loss'],
-                                   median_ratio(raw['mmdet'], raw['loss'])))
+                row['speedup'] = median_ratio(raw['mmdet'], raw['loss'])
+            rows.append(row)
+            if args.runs == 1:
+                print_row(row, [row['ratio']], args)
+    return rows
+
+
+def print_row(row: dict, ratios: List[float], args, ms=None, mem=None) -> Tuple[bool, bool]:
+    ms = row['ms'] if ms is None else ms
+    mem = row['mem'] if mem is None else mem
+    bench, ratio = row['bench'], statistics.median(ratios)
+    target = TIME_TARGET.get(bench.name, DEFAULT_TARGET)
+    time_ok, mem_ok = ratio <= target, mem <= target
+    spread = f' [{min(ratios):.2f}-{max(ratios):.2f}]' if len(ratios) > 1 else ''
+    print(f'{row["n"]:>4}x{row["k"]:<4} {bench.name:<27} {bench.baseline:>4} '
+          f'{ms["base"]:>8.3f} {ms["loss"]:>8.3f} {ratio:>7.2f} {mem:>6.2f} {target:>6.1f} '
+          f'{verdict(time_ok):>4} {"-" if args.no_memory else verdict(mem_ok):>4}{spread}',
+          flush=True)
+    return time_ok, mem_ok or args.no_memory
+
+
+def report(runs: List[List[dict]], args) -> None:
+    """Print the table (several runs: medians) and the mmdet comparison; count the misses."""
+    failures = 0
+    mmdet_rows = []
+    for rows in zip(*runs):
+        first = rows[0]
+        ratios = [r['ratio'] for r in rows]
+        if args.runs > 1:
+            ms = {key: statistics.median(r['ms'][key] for r in rows) for key in first['ms']}
+            time_ok, mem_ok = print_row(first, ratios, args, ms,
+                                        statistics.median(r['mem'] for r in rows))
+        else:
+            ms = first['ms']
+            target = TIME_TARGET.get(first['bench'].name, DEFAULT_TARGET)
+            time_ok = first['ratio'] <= target
+            mem_ok = args.no_memory or first['mem'] <= target
+        failures += (not time_ok) + (not mem_ok)
+        if 'speedup' in first:
+            mmdet_rows.append((first['n'], first['k'], ms['mmdet'], ms['loss'],
+                               statistics.median(r['speedup'] for r in rows)))
     if mmdet_rows:
         print(f'\n# SeesawLoss vs mmdet SeesawLoss (same inputs; target >= {MMDET_SPEEDUP_TARGET:g}x '
               f'faster at LVIS sizes K in {LVIS_COLUMNS})')
         print(f'{"shape":>9} {"mmdet ms":>9} {"ours ms":>8} {"speedup":>8} {"check":>5}')
         for n, k, t_ref, t_ours, speedup in mmdet_rows:
+            check = '-'
             if k in LVIS_COLUMNS:
                 ok = speedup >= MMDET_SPEEDUP_TARGET
                 failures += not ok
                 check = verdict(ok)
-            else:
-                check = '-'
-            print(f'{n:>4}x{k:<4} {t_ref * 1e3:>9.3f} {t_ours * 1e3:>8.3f} {speedup:>7.1f}x '
-                  f'{check:>5}')
+            print(f'{n:>4}x{k:<4} {t_ref:>9.3f} {t_ours:>8.3f} {speedup:>7.1f}x {check:>5}')
     print(f'\n# {failures} target(s) missed')
-    return 0
 
 
 if __name__ == '__main__':
