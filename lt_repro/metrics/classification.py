@@ -31,9 +31,12 @@ def _pct(x: float) -> float | None:
     return None if np.isnan(x) else round(float(100.0 * x), 6)
 
 
-def classification_metrics(pred, target, train_counts, many_above: int = 100, few_below: int = 20) -> dict:
+def classification_metrics(pred, target, train_counts, many_above: int = 100, few_below: int = 20,
+                           top5=None) -> dict:
     """Top-1 error/accuracy, mean per-class accuracy, many/medium/few-shot accuracy and per-class
-    accuracy, all in percent. A shot group with no class is ``None``."""
+    accuracy, all in percent. A shot group with no class is ``None``. ``top5``: (N, 5) class
+    indices ranked by score (first = ``pred``) adds top-5 error/accuracy (CB's ImageNet and
+    iNaturalist tables); left out with fewer than 5 classes."""
     pred, target = np.asarray(pred), np.asarray(target)
     num_classes = len(train_counts)
     acc_c = per_class_accuracy(pred, target, num_classes)
@@ -41,8 +44,17 @@ def classification_metrics(pred, target, train_counts, many_above: int = 100, fe
     out = {
         "top1_acc_pct": _pct(top1),
         "top1_err_pct": _pct(1.0 - top1),
-        "mean_class_acc_pct": _pct(np.nanmean(acc_c)) if np.any(~np.isnan(acc_c)) else None,
     }
+    if top5 is not None and num_classes >= 5:
+        top5 = np.asarray(top5).reshape(len(target), -1)
+        if top5.shape[1] != 5:
+            raise ValueError(f"top5 must hold 5 class indices per sample, got shape {top5.shape}")
+        hit5 = float(np.mean((top5 == target[:, None]).any(axis=1))) if len(target) else float("nan")
+        out["top5_acc_pct"] = _pct(hit5)
+        out["top5_err_pct"] = _pct(1.0 - hit5)
+    out.update({
+        "mean_class_acc_pct": _pct(np.nanmean(acc_c)) if np.any(~np.isnan(acc_c)) else None,
+    })
     for name, mask in shot_groups(train_counts, many_above, few_below).items():
         vals = acc_c[mask & ~np.isnan(acc_c)]
         out[f"{name}_acc_pct"] = _pct(vals.mean()) if vals.size else None

@@ -62,7 +62,10 @@ class LTImageClassifier(BaseModel):
             loss = self.loss_fn(logits, labels)
             return dict(loss) if isinstance(loss, dict) else {"loss": loss}
         if mode == "predict":
-            return [{"pred": logits.argmax(1).cpu(), "label": labels.cpu()}]
+            out = {"pred": logits.argmax(1).cpu(), "label": labels.cpu()}
+            if logits.size(1) >= 5:                      # top-5 error (CB Table 3)
+                out["top5"] = logits.topk(5, dim=1).indices.cpu()
+            return [out]
         raise ValueError(f"unknown mode {mode!r}; use 'tensor', 'loss' or 'predict'")
 
 
@@ -99,7 +102,8 @@ class LTSplitDataset(torch.utils.data.Dataset):
 
 @METRICS.register_module()
 class LTClassificationMetric(BaseMetric):
-    """Top-1 error, mean per-class, many/medium/few-shot and per-class accuracy (percent).
+    """Top-1 (and, with 5+ classes, top-5) error, mean per-class, many/medium/few-shot and
+    per-class accuracy (percent).
 
     Under DDP mmengine gathers every rank's predictions before ``compute_metrics`` runs on rank 0
     and broadcasts the result, so all ranks see the accuracy of the whole split.
@@ -114,10 +118,16 @@ class LTClassificationMetric(BaseMetric):
 
     def process(self, data_batch, data_samples) -> None:
         for s in data_samples:
-            self.results.append((s["pred"].numpy(), s["label"].numpy()))
+            top5 = s.get("top5")
+            self.results.append((s["pred"].numpy(), s["label"].numpy(),
+                                 None if top5 is None else top5.numpy()))
 
     def compute_metrics(self, results) -> dict:
         pred = np.concatenate([r[0] for r in results])
         label = np.concatenate([r[1] for r in results])
-        return classification_metrics(pred, label, self.train_counts, self.many_above, self.few_below)
+        top5 = None
+        if results and all(r[2] is not None for r in results):
+            top5 = np.concatenate([r[2] for r in results])
+        return classification_metrics(pred, label, self.train_counts, self.many_above, self.few_below,
+                                      top5=top5)
 

@@ -41,9 +41,9 @@ PAPERS = (
           "https://github.com/hitachi-rd-cv/CDB-loss"),
 )
 SLUGS = tuple(p.slug for p in PAPERS)
-HEADLINE_KEYS = ("top1_err_pct", "top1_acc_pct", "mean_class_acc_pct", "many_acc_pct", "medium_acc_pct",
-                 "few_acc_pct", "segm_AP_pct", "segm_APr_pct", "segm_APc_pct", "segm_APf_pct", "bbox_AP_pct",
-                 "mAP_pct", "head_mAP_pct", "medium_mAP_pct", "tail_mAP_pct")
+HEADLINE_KEYS = ("top1_err_pct", "top1_acc_pct", "top5_err_pct", "mean_class_acc_pct", "many_acc_pct",
+                 "medium_acc_pct", "few_acc_pct", "segm_AP_pct", "segm_APr_pct", "segm_APc_pct", "segm_APf_pct",
+                 "bbox_AP_pct", "mAP_pct", "head_mAP_pct", "medium_mAP_pct", "tail_mAP_pct")
 DEMO_PLOT = "img/demo_per_class_acc.png"
 
 

@@ -44,6 +44,7 @@ def test_cb_cifar10_focal_grid_cell(tmp_path):
     m = train(grid["config"], split, root, tmp_path, overrides)
     assert m["num_samples"] == 20 and len(m["per_class_acc_pct"]) == 10
     assert 0 <= m["top1_err_pct"] <= 100 and not any(k.startswith("best_val/") for k in m)  # no validation split
+    assert 0 <= m["top5_err_pct"] <= m["top1_err_pct"]          # 10 classes: top-5 is written
     record = json.loads((tmp_path / "o" / "record.json").read_text())
     assert record["exp"] == "a_b" and record["seed"] == 0
     loss = record["config"]["model"]["loss"]

@@ -27,3 +27,15 @@ def test_empty_group_and_absent_class():
     assert m["few_acc_pct"] is None and m["medium_acc_pct"] is None
     assert m["per_class_acc_pct"] == [100.0, 100.0, None]
     assert np.isnan(per_class_accuracy(np.array([0]), np.array([0]), 2)[1])
+
+
+def test_top5_hand_checked_and_left_out_below_five_classes():
+    # sample 0: label ranked 1st; 1: 5th; 2: not in the top 5 -> top-5 acc 2/3, top-1 1/3
+    target = np.array([0, 1, 2])
+    top5 = np.array([[0, 1, 2, 3, 4], [0, 2, 3, 4, 1], [0, 1, 3, 4, 5]])
+    m = classification_metrics(top5[:, 0], target, train_counts=[9] * 6, top5=top5)
+    assert m["top1_acc_pct"] == round(100 / 3, 6)
+    assert m["top5_acc_pct"] == round(200 / 3, 6)
+    assert m["top5_err_pct"] == round(100 / 3, 6)
+    small = classification_metrics(np.array([0]), np.array([0]), [5, 5, 5], top5=np.zeros((1, 5), int))
+    assert "top5_err_pct" not in small
