@@ -1,5 +1,5 @@
 # Class-Balanced Loss (Cui et al., CVPR 2019) on ILSVRC-2012 and iNaturalist 2017/2018, ResNet-50/101/152
-# trained from scratch at 224 px (the paper's 320 px rows are not in the grid).
+# trained from scratch at 224 px (the grid's cb-focal-320 rows set the dataset's image_size to 320).
 # Recipe: official TPU scripts richardaecn/class-balanced-loss tpu/run_inat2018.sh (LR=0.4,
 # TRAIN_BATCH_SIZE=1024, TRAIN_STEPS = 90 epochs, BETA=0.999, GAMMA=0.5) and the TPU ResNet reference's
 # LR_SCHEDULE [(1.0, 5), (0.1, 30), (0.01, 60), (0.001, 80)] (warm-up from 0 over 5 epochs).

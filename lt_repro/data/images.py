@@ -45,9 +45,10 @@ class ImageFiles:
 
 
 def decoder(size: int = 224):
-    """A ``Source.decode`` callable: (paths, subset) → :class:`ImageFiles`."""
-    def decode(paths, subset):
-        return ImageFiles(paths, subset, size)
+    """A ``Source.decode`` callable: (paths, subset[, size]) → :class:`ImageFiles`, at ``size``
+    px unless the call names another (CB's 320 px rows)."""
+    def decode(paths, subset, image_size=None):
+        return ImageFiles(paths, subset, image_size or size)
     return decode
 
 

@@ -29,15 +29,20 @@ class Source:
     # optional: lazy decoding for file-based sources, (paths, subset) → indexable of tensors
     decode: Callable[[np.ndarray, str], Sequence[torch.Tensor]] | None = None
 
-    def images_for(self, images: np.ndarray, subset: str, augment: str | None = "default"):
+    def images_for(self, images: np.ndarray, subset: str, augment: str | None = "default",
+                   image_size: int | None = None):
         """What LTSplitDataset indexes: tensors, augmented on access for 'train' only (``augment``,
-        one of :data:`AUGMENTS`); 'val' and 'test' are never augmented."""
+        one of :data:`AUGMENTS`); 'val' and 'test' are never augmented. ``image_size``: the crop
+        size of file-based sources (default: the source's, 224 px)."""
         if augment not in AUGMENTS:
             raise ValueError(f"augment must be one of {AUGMENTS}, got {augment!r}; set it in the dataset config")
         if self.decode is not None:
             if augment != "default":
                 raise ValueError(f"augment={augment!r} is not available for file-based sources; use 'default'")
-            return self.decode(images, subset)
+            return self.decode(images, subset, image_size)
+        if image_size is not None:
+            raise ValueError("image_size applies to file-based sources (ImageNet, iNaturalist) only; "
+                             "remove it from the dataset config")
         if subset == "train" and augment == "autoaugment_cutout":
             return Transformed(self.to_uint8(images), AutoAugmentCutout(self.mean, self.std))
         x = self.to_tensor(images)

@@ -77,9 +77,11 @@ class LTSplitDataset(torch.utils.data.Dataset):
     into the source's official training set for 'train' and 'val'; 'test' is the whole official
     test set. ``source`` names a loader in :mod:`lt_repro.data.sources`. ``augment`` picks the
     train-time augmentation (:data:`lt_repro.data.sources.AUGMENTS`; ignored for 'val'/'test').
+    ``image_size``: crop size of file-based sources (default 224; CB's Table 3 also uses 320).
     """
 
-    def __init__(self, source: str, root: str, split_file: str, subset: str, augment: str | None = "default"):
+    def __init__(self, source: str, root: str, split_file: str, subset: str, augment: str | None = "default",
+                 image_size: int | None = None):
         if subset not in ("train", "val", "test"):
             raise ValueError(f"subset must be 'train', 'val' or 'test', got {subset!r}")
         split = json.loads(Path(split_file).read_text())
@@ -88,7 +90,7 @@ class LTSplitDataset(torch.utils.data.Dataset):
         if subset != "test":
             idx = np.asarray(split[subset], dtype=np.int64)
             images, labels = images[idx], labels[idx]
-        self.images = loader.images_for(images, subset, augment)  # tensors; augmented on access for train
+        self.images = loader.images_for(images, subset, augment, image_size)  # augmented on access for train
         self.labels = torch.as_tensor(labels, dtype=torch.long)
         self.train_counts = split["train_counts"]
         self.metainfo = {"source": source, "subset": subset, "num_classes": len(self.train_counts)}

@@ -61,6 +61,22 @@ def test_imagenet_lt_missing_and_checksum(tmp_path):
         imagenet.load_full(str(tmp_path / "nowhere"), "train")
 
 
+def test_split_dataset_image_size(tmp_path):
+    """LTSplitDataset's image_size sets the crop of file-based sources (CB's 320 px rows); array
+    sources refuse it."""
+    from lt_repro.mm.classification import LTSplitDataset
+
+    root = write_imagenet_lt(tmp_path)
+    split = tmp_path / "s.json"
+    split.write_text(json.dumps(data_cli.fixed_split("imagenet", str(root))))
+    for subset in ("train", "test"):
+        ds = LTSplitDataset("imagenet", str(root), str(split), subset, image_size=40)
+        assert ds[0]["inputs"].shape == (3, 40, 40)
+    assert LTSplitDataset("imagenet", str(root), str(split), "test")[0]["inputs"].shape == (3, 224, 224)
+    with pytest.raises(ValueError, match="file-based sources"):
+        sources.get("cifar10").images_for(np.zeros((1, 32, 32, 3), np.uint8), "train", image_size=40)
+
+
 def test_imagenet_full_folder_tree(tmp_path):
     root = write_imagenet_lt(tmp_path)
     paths, labels = imagenet.load_full(str(root), "train")

@@ -39,19 +39,27 @@ def train_resources(out):
 def test_cb_grid(tmp_path):
     out = dry_run(tmp_path, "cb", None, "-p")
     counts = job_counts(out)
-    # CIFAR: 2 datasets × 5 ρ × 6 losses; ILSVRC / iNat17 / iNat18 × ResNet-50/101/152 × 2 losses
-    assert counts["train"] == 60 + 18
-    assert counts["classification_split"] == 10 + 3 and counts["fetch_cifar10"] == counts["fetch_cifar100"] == 1
+    # CIFAR: 2 datasets × 5 ρ × 8 losses + the balanced sets (ρ = 1) × 5 plain losses; ILSVRC / iNat17 / iNat18
+    # × ResNet-50/101/152 × 3 (softmax, CB focal at 224 px and at 320 px)
+    assert counts["train"] == 80 + 10 + 27
+    assert counts["classification_split"] == 12 + 3 and counts["fetch_cifar10"] == counts["fetch_cifar100"] == 1
     res = train_resources(out)
     assert res["cifar10lt-r200_cb-focal"]["gpu"] == "1" and res["cifar100lt-r10_softmax"]["cpus_per_gpu"] == "4"
     assert res["inat2018_resnet152_cb-focal"]["gpu"] == "8" and int(res["ilsvrc2012_resnet50_softmax"]["runtime"]) >= 1440
     # the paper's per-column β, γ reach the command line of that cell only
     cmd = next(b for b in out.split("rule train:")[1:] if "exp=cifar100lt-r20_cb-focal," in b)
     assert re.search(r"model\.loss\.beta=0\.99\s", cmd) and re.search(r"model\.loss\.gamma=0\.5\s", cmd)
+    cmd = next(b for b in out.split("rule train:")[1:] if "exp=inat2017_resnet101_cb-focal-320," in b)
+    assert re.search(r"train_dataloader\.dataset\.image_size=320\s", cmd)
+    assert re.search(r"test_dataloader\.dataset\.image_size=320\s", cmd)
     cmd = next(b for b in out.split("rule train:")[1:] if "exp=cifar100lt-r20_cb-sigmoid," in b)
     assert "model.loss.beta=" not in cmd and "beta'\"'\"': 0.9999" in cmd
     assert {f"cifar{c}lt-r{r}_{l}" for c in (10, 100) for r in (200, 100, 50, 20, 10) for l in
-            ("softmax", "sigmoid", "focal", "cb-softmax", "cb-sigmoid", "cb-focal")} <= set(res)
+            ("softmax", "sigmoid", "focal", "focal-g0.5", "focal-g2.0", "cb-softmax", "cb-sigmoid", "cb-focal")} <= set(res)
+    assert {k for k in res if "-r1_" in k} == {f"cifar{c}lt-r1_{l}" for c in (10, 100) for l in
+                                              ("softmax", "sigmoid", "focal-g0.5", "focal", "focal-g2.0")}
+    cmd = next(b for b in out.split("rule train:")[1:] if "exp=cifar10lt-r20_focal-g2.0," in b)
+    assert re.search(r"LTFocalLoss\W+(\w+\W+)*gamma\W+2\.0\W", cmd)
 
 
 def test_cdb_grid(tmp_path):
