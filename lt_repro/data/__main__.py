@@ -21,13 +21,14 @@ from .download import ChecksumError, DownloadError
 
 from . import cifar, mnist, protocols, sources
 
-from . import imagenet, inat
+from . import imagenet, inat, mlt
 
 FETCHERS = {"mnist": mnist.prepare, "cifar10": cifar.prepare_cifar10, "cifar100": cifar.prepare_cifar100,
-            "imagenet-lt": imagenet.fetch_lists}
+            "imagenet-lt": imagenet.fetch_lists, "coco-mlt": mlt.fetch_coco_mlt, "voc-mlt": mlt.fetch_voc_mlt}
 # sources whose split is fixed by the dataset's own lists (no ρ): name → root → split dict
 FIXED_SPLITS = {"imagenet-lt": imagenet.lt_split, "inat2017": partial(inat.split, version="2017"),
-                "inat2018": partial(inat.split, version="2018"), "imagenet": None}
+                "inat2018": partial(inat.split, version="2018"), "imagenet": None,
+                "coco-mlt": partial(mlt.split, "coco-mlt"), "voc-mlt": partial(mlt.split, "voc-mlt")}
 
 
 def index_digest(split: dict) -> str:

@@ -61,3 +61,51 @@ def write_jpeg(path: Path, size=(40, 30), value: int = 128) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", size, (value, 255 - value, 7)).save(path, format="JPEG")
+
+
+# --- COCO-MLT / VOC-MLT (DB loss, Wu et al. 2020) ---------------------------------------------
+
+# the 80 category ids of COCO 2017 instances_*.json (1…90 with gaps), in the json's order
+COCO_CATEGORY_IDS = [i for i in range(1, 91) if i not in (12, 26, 29, 30, 45, 66, 68, 69, 71, 83)]
+
+
+def write_coco_instances(path: Path, images: list[dict], annotations: list[dict]) -> Path:
+    """A COCO instances json: 'images' (id, file_name, width, height), 'annotations' (id, image_id,
+    category_id, bbox [x, y, w, h], area, iscrowd, optional ignore) and the 80 'categories'."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    anns = [{"segmentation": [], "iscrowd": 0, **a, "id": a.get("id", k + 1)} for k, a in enumerate(annotations)]
+    data = {"info": {"description": "fixture"}, "licenses": [],
+            "images": [{"license": 1, "date_captured": "", **im} for im in images], "annotations": anns,
+            "categories": [{"supercategory": "thing", "id": c, "name": f"cat{c}"} for c in COCO_CATEGORY_IDS]}
+    path.write_text(json.dumps(data))
+    return path
+
+
+def write_db_appendix(folder: Path, ids: list, gt_rows, class_split: dict, ids_name: str) -> Path:
+    """The DB loss appendix files as the official code writes them (custom.py ``_save_info``):
+    ``ids_name`` = ids one per line (COCO's 'img_id.pkl' is such a text file), ``class_freq.pkl`` =
+    pickled dict of 'gt_labels' (list of int64 rows), 'class_freq', 'neg_class_freq',
+    'condition_prob', ``class_split.pkl`` = pickled dict {'head','middle','tail'} → sets of numpy int64."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ids_name).write_text("".join(f"{i}\n" for i in ids))
+    rows = np.asarray(gt_rows, dtype=np.int64)
+    freq = rows.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cond = np.stack([rows[rows[:, c] == 1].sum(axis=0) / (rows[:, c] == 1).sum() for c in range(rows.shape[1])])
+    _pickle(folder / "class_freq.pkl", {"gt_labels": list(rows), "class_freq": freq,
+                                        "neg_class_freq": len(rows) - freq, "condition_prob": cond})
+    _pickle(folder / "class_split.pkl", {k: {np.int64(c) for c in v} for k, v in class_split.items()})
+    return folder
+
+
+def write_voc_xml(path: Path, width: int, height: int, objects: list[tuple[str, int]]) -> Path:
+    """A VOC annotation xml with <size> and one <object> (name, difficult flag, bndbox) per entry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    objs = "".join(
+        f"<object><name>{name}</name><pose>Unspecified</pose><truncated>0</truncated>"
+        f"<difficult>{difficult}</difficult><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>5</xmax>"
+        f"<ymax>5</ymax></bndbox></object>" for name, difficult in objects)
+    path.write_text(f"<annotation><folder>VOC</folder><filename>{path.stem}.jpg</filename>"
+                    f"<size><width>{width}</width><height>{height}</height><depth>3</depth></size>"
+                    f"<segmented>0</segmented>{objs}</annotation>")
+    return path
