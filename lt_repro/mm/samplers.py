@@ -59,3 +59,117 @@ class ClassBalancedSampler(ResumableSampler):
 
     def __len__(self) -> int:
         return self.num_samples - self.skip
+
+
+@DATA_SAMPLERS.register_module()
+class MultiLabelClassAwareSampler(ResumableSampler):
+    """Class-aware sampling for multi-label datasets, after the ``ClassAwareSampler`` of the
+    Distribution-Balanced Loss code (wutong16/DistributionBalancedLoss
+    ``mllt/datasets/loader/sampler.py``; the DB configs set ``data.sampler='ClassAware'`` and no
+    ``sampler_cfg``, so ``build_loader.py`` passes ``reduce=4`` and ``num_samples_cls`` keeps its
+    default 3).
+
+    Rules kept from the official sampler:
+
+    * the class of each visit comes from a cycle over the classes (``RandomCycleIter``): a random
+      permutation of the classes is walked through, then reshuffled, and so on -- every class is
+      visited once per cycle, not drawn i.i.d.;
+    * each visit takes ``num_samples_cls`` consecutive images (``class_aware_sample_generator``)
+      from that class's own cycle over the images containing it (``get_index_dic``: images whose
+      label entry is exactly 1), itself a random permutation walked through and reshuffled when
+      exhausted (a visit can straddle two permutations, so a class with fewer images than
+      ``num_samples_cls`` repeats images within a visit);
+    * an epoch has ``num_samples = int(max_c n_c * C / reduce)`` draws (``n_c``: images of class
+      ``c``, ``C``: all classes); the last visit is cut short when ``num_samples`` is not a multiple
+      of ``num_samples_cls``.
+
+    Differences:
+
+    * the official sampler seeds Python's global ``random`` once (``random.seed(0)`` in
+      ``__init__``) and its class / image cycles carry over from one epoch to the next
+      (``set_epoch`` is stored but unused), so an epoch's order depends on every earlier epoch
+      having been iterated and on any other use of the global ``random`` state, and it cannot
+      resume mid-run. Here every epoch starts fresh cycles from a ``torch.Generator`` seeded with
+      ``seed + epoch`` (ClassBalancedSampler's convention): deterministic per (seed, epoch) and
+      resumable (``skip``). Within an epoch the draws have the official distribution (a reshuffle
+      of any order is a uniform permutation); only the carry-over of a cycle's position across the
+      epoch boundary is dropped.
+    * a class without images is left out of the class cycle (the official ``RandomCycleIter([])``
+      raises IndexError when that class comes up); it still counts in ``C`` for ``num_samples``.
+    * DDP: the official code has no distributed class-aware path (``_dist_train`` raises
+      NotImplementedError). Here, as in ClassBalancedSampler, every rank builds the same global
+      sequence of ``num_samples`` draws (rounded up to a multiple of the world size when
+      ``round_up``) and takes positions rank, rank + world, ... (mmengine DefaultSampler's
+      sharding), so ``num_samples`` is the total over ranks.
+    """
+
+    def __init__(self, dataset, seed: int | None = None, num_samples_cls: int = 3, reduce: float = 4,
+                 num_samples: int | None = None, round_up: bool = True):
+        labels = getattr(dataset, "labels", None)
+        if labels is None:
+            raise TypeError(f"MultiLabelClassAwareSampler needs a dataset with a 'labels' (N, C) multi-hot array; "
+                            f"{type(dataset).__name__} has none")
+        if isinstance(labels, torch.Tensor):
+            labels = labels.detach().cpu().numpy()
+        member = np.asarray(labels) == 1
+        if member.ndim != 2:
+            raise ValueError(f"MultiLabelClassAwareSampler needs (N, C) multi-hot labels, got shape {member.shape}")
+        if int(num_samples_cls) < 1:
+            raise ValueError(f"num_samples_cls must be >= 1, got {num_samples_cls}")
+        self.dataset = dataset
+        self.rank, self.world_size = get_dist_info()
+        self.seed = sync_random_seed() if seed is None else seed
+        self.shuffle, self.round_up, self.epoch = True, round_up, 0
+        self.num_samples_cls = int(num_samples_cls)
+        cls_of, img_of = np.nonzero(member.T)  # (class, image) pairs, grouped by class
+        counts = np.bincount(cls_of, minlength=member.shape[1])
+        present = np.flatnonzero(counts)
+        if present.size == 0:
+            raise ValueError("MultiLabelClassAwareSampler: no class has an image")
+        self.classes = torch.as_tensor(present)  # classes in the cycle
+        self.counts = torch.as_tensor(counts[present])
+        self.starts = torch.as_tensor(np.cumsum(counts)[present] - counts[present])  # offsets in `images`
+        self.images = torch.as_tensor(img_of)  # image indices grouped by class
+        total = int(counts.max() * member.shape[1] / reduce) if num_samples is None else int(num_samples)
+        if round_up:
+            self.num_samples = math.ceil(total / self.world_size)
+            self.total_size = self.num_samples * self.world_size
+        else:
+            self.num_samples = math.ceil((total - self.rank) / self.world_size)
+            self.total_size = total
+
+    def draws(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The global sequence of the current epoch (all ranks, before ``skip``): the class of each
+        draw and the image drawn."""
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        k, num_cls = self.num_samples_cls, len(self.classes)
+        visits = -(-self.total_size // k)
+        cycles = -(-visits // num_cls)
+        # class cycle: one permutation of the classes per cycle; a class's visit in cycle q is its
+        # q-th visit, so it takes positions q*k .. q*k+k-1 of that class's image stream
+        visit_cls = torch.argsort(torch.rand(cycles, num_cls, generator=g), dim=1).flatten()[:visits]
+        visit_ord = torch.arange(visits) // num_cls
+        # image streams: class c's stream is ceil(cycles*k / n_c) fresh permutations of its images
+        reps = -(-(cycles * k) // self.counts)
+        block = reps * self.counts
+        block_start = torch.cumsum(block, 0) - block
+        entry_cls = torch.repeat_interleave(torch.arange(num_cls), block)
+        within = torch.arange(int(block.sum())) - block_start[entry_cls]
+        perm_id = (torch.cumsum(reps, 0) - reps)[entry_cls] + within // self.counts[entry_cls]
+        image = self.images[self.starts[entry_cls] + within % self.counts[entry_cls]]
+        shuffled = torch.argsort(torch.rand(len(image), generator=g))
+        shuffled = shuffled[torch.argsort(perm_id[shuffled], stable=True)]  # shuffle inside each permutation
+        stream = image[shuffled]
+        pos = block_start[visit_cls, None] + visit_ord[:, None] * k + torch.arange(k)
+        return (self.classes[visit_cls].repeat_interleave(k)[:self.total_size],
+                stream[pos.flatten()[:self.total_size]])
+
+    def indices(self) -> torch.Tensor:
+        """This rank's indices for the current epoch (before ``skip``)."""
+        return self.draws()[1][self.rank:self.total_size:self.world_size]
+
+    def __iter__(self):
+        return iter(self.indices()[self.skip:].tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples - self.skip
