@@ -22,7 +22,8 @@ train_dataloader = dict(
     sampler=dict(type="ResumableSampler", shuffle=True),
     collate_fn=dict(type="default_collate"),
     # RandomResizedCrop(224) + flip, lt_repro/data/images.py
-    dataset=dict(type="LTSplitDataset", source="inat2018", root=data_root, split_file=split_file, subset="train"),
+    dataset=dict(type="LTSplitDataset", source="inat2018", root=data_root, split_file=split_file, subset="train",
+                 image_size=224),  # source: paper Table 3 'input 224×224' (320 in the grid's cb-focal-320 rows)
 )
 val_dataloader = None  # the paper reports on the official validation set, used as our test split
 val_evaluator = None
@@ -32,7 +33,8 @@ test_dataloader = dict(
     num_workers=8,  # source: our choice
     sampler=dict(type="DefaultSampler", shuffle=False),
     collate_fn=dict(type="default_collate"),
-    dataset=dict(type="LTSplitDataset", source="inat2018", root=data_root, split_file=split_file, subset="test"),
+    dataset=dict(type="LTSplitDataset", source="inat2018", root=data_root, split_file=split_file, subset="test",
+                 image_size=224),  # source: as the training crop (run_inat2018.sh: one resolution setting)
 )
 test_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts}", many_above=100, few_below=20)  # source: OLTR groups (extras)
 

@@ -134,3 +134,18 @@ def test_inat2018_val_list_matches_official_size():
 def test_file_sources_registered():
     for name, c in (("imagenet-lt", 1000), ("imagenet", 1000), ("inat2017", 5089), ("inat2018", 8142)):
         assert sources.get(name).num_classes == c and sources.get(name).decode is not None
+
+
+def test_cb_320_rows_apply_to_the_config():
+    """The grid's cb-focal-320 overrides name keys that the config has (the key check of lt_repro.train)."""
+    import yaml
+    from mmengine.config import Config
+
+    from lt_repro.mm.config import apply_overrides
+
+    repo = Path(__file__).resolve().parents[2]
+    grid = yaml.safe_load((repo / "configs/cb/grid-imagenet-inat.yaml").read_text())
+    cfg = Config.fromfile(repo / grid["config"])
+    assert cfg.train_dataloader.dataset.image_size == cfg.test_dataloader.dataset.image_size == 224
+    apply_overrides(cfg, grid["losses"]["cb-focal-320"], source="grid")
+    assert cfg.train_dataloader.dataset.image_size == cfg.test_dataloader.dataset.image_size == 320
