@@ -183,18 +183,29 @@ def resume_point(work_dir: Path) -> dict | None:
 
 
 def resolve_placeholders(cfg) -> None:
-    """Replace the string '${train_counts}' anywhere under ``model`` and the evaluators with the
-    training split's per-class counts, read from the train dataset's ``split_file``; return them."""
+    """Replace the strings '${train_counts}' (per-class counts), '${train_freq}' (their fractions),
+    '${train_num}' (number of training images) and '${class_split}' (DB's class groups) anywhere
+    under ``model`` and the evaluators, read
+    from the train dataset's ``split_file``; return the counts."""
     split_file = cfg.train_dataloader.dataset.split_file
-    counts = json.loads(Path(split_file).read_text())["train_counts"]
+    split = json.loads(Path(split_file).read_text())
+    counts = split["train_counts"]
 
     freq = [c / sum(counts) for c in counts]  # '${train_freq}': n_c / Σn (EQL's f_k)
+    train_num = len(split["train"])  # '${train_num}': training images (DB's N; multi-label Σn_c ≠ N)
+    class_split = split.get("class_split")  # '${class_split}': DB's head / medium / tail classes
 
     def walk(node):
         if node == "${train_counts}":
             return counts
         if node == "${train_freq}":
             return freq
+        if node == "${train_num}":
+            return train_num
+        if node == "${class_split}":
+            if class_split is None:
+                raise KeyError(f"{split_file} has no 'class_split' (needed by '${{class_split}}')")
+            return class_split
         if isinstance(node, dict):
             for k, v in node.items():
                 node[k] = walk(v)

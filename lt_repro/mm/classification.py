@@ -1,4 +1,5 @@
-"""mmengine components for single-label long-tailed classification: model, dataset, metric."""
+"""mmengine components for long-tailed classification (single-label, and multi-label for DB): model,
+dataset, metrics."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,11 @@ from lt_repro.metrics.classification import classification_metrics
 from lt_repro import models as lt_models
 
 
+def _build(spec: dict) -> nn.Module:
+    spec = dict(spec)
+    return getattr(lt_models, spec.pop("type"))(**spec)
+
+
 @MODELS.register_module()
 class LTImageClassifier(BaseModel):
     """Backbone → linear classifier → a loss built from the registry.
@@ -26,15 +32,24 @@ class LTImageClassifier(BaseModel):
     ``freeze_backbone`` trains the classifier only (decoupled re-training, Kang et al. 2020 cRT;
     Seesaw sec. 4.4): backbone parameters get no gradient and the backbone stays in eval mode, so
     its BatchNorm statistics do not change either.
+    ``neck`` (a class of :mod:`lt_repro.models`, e.g. DB's ``PFCNeck``) sits between the pooled
+    feature and the classifier; ``head_init_std`` draws the classifier weight from N(0, std²) with
+    zero bias (DB's ClsHead: 0.01). ``multi_label``: labels are (N, C) multi-hot and 'predict'
+    returns the logits as scores for :class:`LTMultiLabelMetric`.
     """
 
     def __init__(self, backbone: dict, num_classes: int, loss: dict, prior_bias: bool = False,
-                 freeze_backbone: bool = False, data_preprocessor: dict | None = None, init_cfg=None):
+                 freeze_backbone: bool = False, neck: dict | None = None, head_init_std: float | None = None,
+                 multi_label: bool = False, data_preprocessor: dict | None = None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        backbone = dict(backbone)
-        cls = getattr(lt_models, backbone.pop("type"))
-        self.backbone = cls(**backbone)
-        self.head = nn.Linear(self.backbone.out_channels, num_classes)
+        self.backbone = _build(backbone)
+        self.neck = nn.Identity() if neck is None else _build(neck)
+        width = self.backbone.out_channels if neck is None else self.neck.out_channels
+        self.head = nn.Linear(width, num_classes)
+        self.multi_label = multi_label
+        if head_init_std is not None:
+            nn.init.normal_(self.head.weight, 0.0, head_init_std)
+            nn.init.zeros_(self.head.bias)
         if prior_bias:
             nn.init.constant_(self.head.bias, -float(np.log(num_classes - 1)))
         self.loss_fn = MODELS.build(loss)
@@ -55,12 +70,16 @@ class LTImageClassifier(BaseModel):
                 features = self.backbone(inputs)
         else:
             features = self.backbone(inputs)
-        logits = self.head(features)
+        logits = self.head(self.neck(features))
         if mode == "tensor":
             return logits
         if mode == "loss":
             loss = self.loss_fn(logits, labels)
             return dict(loss) if isinstance(loss, dict) else {"loss": loss}
+        if mode == "predict" and self.multi_label:
+            # logits, not sigmoid(logits): the official evaluation ranks raw fc outputs, and AP depends
+            # only on the ranking, which float32 sigmoid would tie above z ~ 17
+            return [{"scores": logits.float().cpu(), "labels": labels.cpu()}]
         if mode == "predict":
             out = {"pred": logits.argmax(1).cpu(), "label": labels.cpu()}
             if logits.size(1) >= 5:                      # top-5 error (CB Table 3)
@@ -91,7 +110,8 @@ class LTSplitDataset(torch.utils.data.Dataset):
             idx = np.asarray(split[subset], dtype=np.int64)
             images, labels = images[idx], labels[idx]
         self.images = loader.images_for(images, subset, augment, image_size)  # augmented on access for train
-        self.labels = torch.as_tensor(labels, dtype=torch.long)
+        labels = np.asarray(labels)  # (N,) class indices, or (N, C) multi-hot (DB's COCO-/VOC-MLT)
+        self.labels = torch.as_tensor(labels, dtype=torch.float32 if labels.ndim == 2 else torch.long)
         self.train_counts = split["train_counts"]
         self.metainfo = {"source": source, "subset": subset, "num_classes": len(self.train_counts)}
 
@@ -133,3 +153,28 @@ class LTClassificationMetric(BaseMetric):
         return classification_metrics(pred, label, self.train_counts, self.many_above, self.few_below,
                                       top5=top5)
 
+
+
+@METRICS.register_module()
+class LTMultiLabelMetric(BaseMetric):
+    """Multi-label mAP (percent) over all classes and over the head / medium / tail class groups
+    (DB, Wu et al. 2020; ``class_split`` from the split file, '${class_split}' in configs); see
+    :func:`lt_repro.metrics.multilabel.multilabel_metrics`. Under DDP mmengine gathers every
+    rank's scores before ``compute_metrics``, as for :class:`LTClassificationMetric`."""
+
+    default_prefix = ""
+
+    def __init__(self, class_split: dict | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.class_split = class_split
+
+    def process(self, data_batch, data_samples) -> None:
+        for s in data_samples:
+            self.results.append((s["scores"].numpy(), s["labels"].numpy()))
+
+    def compute_metrics(self, results) -> dict:
+        from lt_repro.metrics.multilabel import multilabel_metrics
+
+        scores = np.concatenate([r[0] for r in results])
+        labels = np.concatenate([r[1] for r in results])
+        return multilabel_metrics(scores, labels, self.class_split)

@@ -1,6 +1,7 @@
 """Backbones that torchvision and mmdet lack. Pure torch."""
+from .necks import PFCNeck
 from .resnet_cifar import ResNet32, ResNetCifar
 from .small_cnn import SmallCNN
 from .tv_resnet import ResNet10, TorchvisionResNet
 
-__all__ = ["SmallCNN", "ResNetCifar", "ResNet32", "ResNet10", "TorchvisionResNet"]
+__all__ = ["SmallCNN", "ResNetCifar", "ResNet32", "ResNet10", "TorchvisionResNet", "PFCNeck"]

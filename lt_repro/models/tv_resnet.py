@@ -3,7 +3,12 @@
 ``ResNet10`` is the ImageNet-LT backbone of OLTR (Liu et al. 2019, ``models/ResNet10Feature.py``:
 ``ResNet(BasicBlock, [1, 1, 1, 1])``) and classifier-balancing (Kang et al. 2020), 512-d features,
 trained from scratch. ``TorchvisionResNet`` wraps torchvision's resnet50/101/152 and
-resnext50_32x4d (Seesaw's ImageNet-LT backbone) with randomly initialised weights.
+resnext50_32x4d (Seesaw's ImageNet-LT backbone), randomly initialised unless ``weights`` names
+torchvision weights (e.g. ``'IMAGENET1K_V1'``, mmdet's ``torchvision://resnet50``; downloaded to
+``$TORCH_HOME`` on first use). ``frozen_stages`` and ``norm_eval`` follow mmdet's ResNet (the DB
+backbone, wutong16/DistributionBalancedLoss ``mllt/models/backbones/resnet.py``): stages 0 (stem)
+.. k get no gradient and stay in eval mode; ``norm_eval`` keeps every BatchNorm in eval mode
+(running statistics frozen, affine parameters still trained).
 """
 from __future__ import annotations
 
@@ -32,8 +37,29 @@ class ResNet10(_Features):
 
 
 class TorchvisionResNet(_Features):
-    def __init__(self, arch: str = "resnet50"):
+    def __init__(self, arch: str = "resnet50", weights: str | None = None, frozen_stages: int = -1,
+                 norm_eval: bool = False):
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"TorchvisionResNet: arch must be one of {ARCHS}, got {arch!r}")
-        self._strip(getattr(tvm, arch)(weights=None))
+        if not -1 <= frozen_stages <= 4:
+            raise ValueError(f"TorchvisionResNet: frozen_stages must lie in [-1, 4], got {frozen_stages}")
+        self._strip(getattr(tvm, arch)(weights=weights))
+        self.frozen_stages, self.norm_eval = frozen_stages, norm_eval
+        for module in self._frozen():
+            module.requires_grad_(False)
+
+    def _frozen(self) -> list[nn.Module]:
+        net = self.net
+        stages = [nn.ModuleList([net.conv1, net.bn1]), net.layer1, net.layer2, net.layer3, net.layer4]
+        return stages[:self.frozen_stages + 1]
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for module in self._frozen():
+            module.eval()
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    m.eval()
+        return self

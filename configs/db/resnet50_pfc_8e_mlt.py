@@ -1,0 +1,65 @@
+# Distribution-Balanced Loss (Wu et al., ECCV 2020) on COCO-MLT and VOC-MLT: ImageNet-pretrained ResNet-50, the
+# 'pfc' neck and an fc head, trained 8 epochs on one GPU with class-aware sampling, tested on COCO 2017 val /
+# VOC 2007 test by mAP (all, head, medium, tail classes).
+# Recipe: wutong16/DistributionBalancedLoss configs/coco/LT_resnet50_pfc_DB.py and configs/voc/LT_resnet50_pfc_DB.py
+# (commit 2567764a; the two differ only in data, num_classes and the DB loss's mu / neg_scale, set by
+# configs/db/grid.yaml). The repository README: "Distributed training is not supported", so one GPU.
+default_scope = "mmdet"  # source: our choice
+custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+
+data_root = "data/coco"  # source: our choice; set by workflows/classification.smk
+split_file = "data/splits/db/coco-mlt.split.json"  # source: our choice; set by the workflow
+
+model = dict(
+    type="LTImageClassifier",
+    # source: pretrained='torchvision://resnet50', backbone ResNet depth 50, frozen_stages=1; norm_eval=True is the
+    # default of mllt/models/backbones/resnet.py (BatchNorm statistics frozen)
+    backbone=dict(type="TorchvisionResNet", arch="resnet50", weights="IMAGENET1K_V1", frozen_stages=1, norm_eval=True),
+    neck=dict(type="PFCNeck", in_channels=2048, out_channels=256, dropout=0.5),  # source: neck=dict(type='PFC', ...)
+    num_classes=80,  # source: ClsHead num_classes=80 (COCO) / 20 (VOC), set by the grid
+    head_init_std=0.01,  # source: mllt/models/heads/cls_head.py init_weights: normal(0, 0.01), bias 0
+    multi_label=True,  # source: ClsHead loss_cls use_sigmoid=True (multi-label)
+    loss=dict(type="LTSigmoidBCELoss"),  # source: replaced per experiment by configs/db/grid.yaml
+)
+train_dataloader = dict(
+    batch_size=32,  # source: data.imgs_per_gpu=32
+    num_workers=2,  # source: data.workers_per_gpu=2
+    sampler=dict(type="MultiLabelClassAwareSampler"),  # source: data.sampler='ClassAware'
+    collate_fn=dict(type="default_collate"),
+    dataset=dict(type="LTSplitDataset", source="coco-mlt", root=data_root, split_file=split_file, subset="train",
+                 image_size=224),  # source: img_size=224 (img_scale=(224, 224), resize_keep_ratio=False)
+)
+val_dataloader = None  # source: our choice (the official evaluation hook runs every 5 epochs on the test set)
+val_evaluator = None
+val_cfg = None
+test_dataloader = dict(
+    batch_size=32,  # source: our choice (inference only)
+    num_workers=2,  # source: data.workers_per_gpu=2
+    sampler=dict(type="DefaultSampler", shuffle=False),
+    collate_fn=dict(type="default_collate"),
+    dataset=dict(type="LTSplitDataset", source="coco-mlt", root=data_root, split_file=split_file, subset="test",
+                 image_size=224),  # source: data.test img_scale=(224, 224)
+)
+test_evaluator = dict(type="LTMultiLabelMetric", class_split="${class_split}")  # source: data.test.class_split
+
+train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=8, val_interval=1)  # source: total_epochs = 8
+test_cfg = dict(type="TestLoop")
+optim_wrapper = dict(
+    optimizer=dict(type="SGD", lr=0.02, momentum=0.9, weight_decay=1e-4),  # source: optimizer
+    clip_grad=dict(max_norm=35, norm_type=2),  # source: optimizer_config grad_clip
+)
+param_scheduler = [
+    # source: lr_config warmup='linear', warmup_iters=500, warmup_ratio=1/3
+    dict(type="LinearLR", start_factor=1.0 / 3, by_epoch=False, begin=0, end=500),
+    dict(type="MultiStepLR", by_epoch=True, milestones=[5, 7], gamma=0.1),  # source: lr_config step=[5, 7]
+]
+default_hooks = dict(
+    timer=dict(type="IterTimerHook"),
+    logger=dict(type="LoggerHook", interval=100),  # source: log_config interval (COCO 500, VOC 100): our choice
+    param_scheduler=dict(type="ParamSchedulerHook"),
+    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2),  # source: our choice (resume)
+    sampler_seed=dict(type="DistSamplerSeedHook"),
+)
+custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook")]
+env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: dist_params backend='nccl'
+log_level = "WARNING"

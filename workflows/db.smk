@@ -1,0 +1,50 @@
+# Distribution-Balanced Loss (Wu et al. 2020): multi-label COCO-MLT and VOC-MLT (configs/db/grid.yaml).
+# Data (lt_repro/data/mlt.py): the official long-tailed lists (the DB repository's appendix/), COCO 2017 with
+# its instances annotations (images shared with the LVIS rules: coco_images), VOC 2012 trainval + VOC 2007 test.
+_COCO, _VOC = f"{DATA}/coco", f"{DATA}/voc-mlt"
+_APPENDIX = {"coco-mlt": [f"{_COCO}/longtail2017/{n}" for n in ("img_id.pkl", "class_freq.pkl", "class_split.pkl")],
+             "voc-mlt": [f"{_VOC}/longtail2012/{n}" for n in ("img_id.txt", "class_freq.pkl", "class_split.pkl")]}
+_COCO_JSON = [f"{_COCO}/annotations/instances_{s}2017.json" for s in ("train", "val")]
+_COCO_IMAGES = [f"{_COCO}/.train2017.complete", f"{_COCO}/.val2017.complete"]  # = COCO_MARKERS (coco_images)
+_VOC_TARS = [f"{_VOC}/.VOC2012.complete", f"{_VOC}/.VOC2007.complete"]
+SOURCE_ROOT.update({"coco-mlt": "coco", "voc-mlt": "voc-mlt"})
+SOURCE_FILES.update({"coco-mlt": _APPENDIX["coco-mlt"] + _COCO_JSON + _COCO_IMAGES,
+                     "voc-mlt": _APPENDIX["voc-mlt"] + _VOC_TARS})
+
+
+localrules:
+    fetch_coco_mlt,
+    fetch_voc_mlt,
+
+
+rule fetch_coco_mlt:
+    input:
+        _COCO_IMAGES,
+    output:
+        _APPENDIX["coco-mlt"] + _COCO_JSON,
+    params:
+        py=PY,
+        root=_COCO,
+    log:
+        f"{WORK}/logs/data/coco-mlt.log",
+    conda:
+        "../environment.yml"
+    shell:
+        "{params.py} -m lt_repro.data fetch coco-mlt --root {params.root} > {log} 2>&1"
+
+
+rule fetch_voc_mlt:
+    output:
+        _APPENDIX["voc-mlt"] + _VOC_TARS,
+    params:
+        py=PY,
+        root=_VOC,
+    log:
+        f"{WORK}/logs/data/voc-mlt.log",
+    conda:
+        "../environment.yml"
+    shell:
+        "{params.py} -m lt_repro.data fetch voc-mlt --root {params.root} > {log} 2>&1"
+
+
+PAPER_RUNS["db"] += register_classification_grid("db", "configs/db/grid.yaml")
