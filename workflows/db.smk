@@ -7,14 +7,34 @@ _APPENDIX = {"coco-mlt": [f"{_COCO}/longtail2017/{n}" for n in ("img_id.pkl", "c
 _COCO_JSON = [f"{_COCO}/annotations/instances_{s}2017.json" for s in ("train", "val")]
 _COCO_IMAGES = [f"{_COCO}/.train2017.complete", f"{_COCO}/.val2017.complete"]  # = COCO_MARKERS (coco_images)
 _VOC_TARS = [f"{_VOC}/.VOC2012.complete", f"{_VOC}/.VOC2007.complete"]
+# the backbone's ImageNet weights (torchvision IMAGENET1K_V1 = mmcv's 'torchvision://resnet50'), fetched on the
+# login node into torch's hub cache (TORCH_HOME, else $XDG_CACHE_HOME/torch or ~/.cache/torch, as torch.hub), which
+# the GPU jobs read; torchvision checks the file's sha256 prefix
+_TORCH_HOME = os.environ.get("TORCH_HOME") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "torch")
+_RESNET50 = os.path.join(_TORCH_HOME, "hub", "checkpoints", "resnet50-0676ba61.pth")
 SOURCE_ROOT.update({"coco-mlt": "coco", "voc-mlt": "voc-mlt"})
-SOURCE_FILES.update({"coco-mlt": _APPENDIX["coco-mlt"] + _COCO_JSON + _COCO_IMAGES,
-                     "voc-mlt": _APPENDIX["voc-mlt"] + _VOC_TARS})
+SOURCE_FILES.update({"coco-mlt": _APPENDIX["coco-mlt"] + _COCO_JSON + _COCO_IMAGES + [_RESNET50],
+                     "voc-mlt": _APPENDIX["voc-mlt"] + _VOC_TARS + [_RESNET50]})
 
 
 localrules:
     fetch_coco_mlt,
     fetch_voc_mlt,
+    fetch_resnet50_imagenet,
+
+
+rule fetch_resnet50_imagenet:
+    output:
+        _RESNET50,
+    params:
+        py=PY,
+    log:
+        f"{WORK}/logs/data/resnet50-imagenet.log",
+    conda:
+        "../environment.yml"
+    shell:
+        "{params.py} -c \"import torchvision; torchvision.models.resnet50(weights='IMAGENET1K_V1')\" > {log} 2>&1"
 
 
 rule fetch_coco_mlt:
