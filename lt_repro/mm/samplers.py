@@ -19,6 +19,15 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from .runner import ResumableSampler
 
 
+def shard_sizes(total: int, rank: int, world_size: int, round_up: bool) -> tuple[int, int]:
+    """(draws of this rank, global sequence length), as mmengine's DefaultSampler: with ``round_up``
+    the sequence is padded to a multiple of the world size, else the last ranks get one less."""
+    if round_up:
+        num_samples = math.ceil(total / world_size)
+        return num_samples, num_samples * world_size
+    return math.ceil((total - rank) / world_size), total
+
+
 @DATA_SAMPLERS.register_module()
 class ClassBalancedSampler(ResumableSampler):
     """Seeded and deterministic per (seed, epoch); under DDP every rank draws the same global
@@ -40,12 +49,7 @@ class ClassBalancedSampler(ResumableSampler):
         self.starts = torch.cumsum(counts, 0)[self.classes] - self.counts  # offset of each class in `order`
         self.order = torch.argsort(labels, stable=True)  # indices grouped by class
         total = len(labels) if num_samples is None else int(num_samples)
-        if round_up:
-            self.num_samples = math.ceil(total / self.world_size)
-            self.total_size = self.num_samples * self.world_size
-        else:
-            self.num_samples = math.ceil((total - self.rank) / self.world_size)
-            self.total_size = total
+        self.num_samples, self.total_size = shard_sizes(total, self.rank, self.world_size, round_up)
 
     def indices(self) -> torch.Tensor:
         """This rank's indices for the current epoch (before ``skip``)."""
@@ -131,12 +135,7 @@ class MultiLabelClassAwareSampler(ResumableSampler):
         self.starts = torch.as_tensor(np.cumsum(counts)[present] - counts[present])  # offsets in `images`
         self.images = torch.as_tensor(img_of)  # image indices grouped by class
         total = int(counts.max() * member.shape[1] / reduce) if num_samples is None else int(num_samples)
-        if round_up:
-            self.num_samples = math.ceil(total / self.world_size)
-            self.total_size = self.num_samples * self.world_size
-        else:
-            self.num_samples = math.ceil((total - self.rank) / self.world_size)
-            self.total_size = total
+        self.num_samples, self.total_size = shard_sizes(total, self.rank, self.world_size, round_up)
 
     def draws(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The global sequence of the current epoch (all ranks, before ``skip``): the class of each
