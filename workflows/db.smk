@@ -44,7 +44,7 @@ rule fetch_coco_mlt:
         _APPENDIX["coco-mlt"] + _COCO_JSON,
     params:
         py=PY,
-        root=_COCO,
+        root=lambda wc, output: Path(output[0]).parent.parent,  # <root>/longtail2017/img_id.pkl
     log:
         f"{WORK}/logs/data/coco-mlt.log",
     conda:
@@ -58,7 +58,7 @@ rule fetch_voc_mlt:
         _APPENDIX["voc-mlt"] + _VOC_TARS,
     params:
         py=PY,
-        root=_VOC,
+        root=lambda wc, output: Path(output[0]).parent.parent,  # <root>/longtail2012/img_id.txt
     log:
         f"{WORK}/logs/data/voc-mlt.log",
     conda:
