@@ -77,8 +77,10 @@ _SOURCES: dict[str, Source] = {
     "inat2018": Source(partial(inat.load, version="2018"), IMAGENET_MEAN, IMAGENET_STD, 8142, decode=decoder(224)),
     # multi-label long-tailed (Wu et al. 2020): labels are (N, C) uint8 multi-hot; the DB config's
     # img_norm_cfg is ImageNet's; train/test pipelines of lt_repro/data/mlt.py (224×224, no ratio kept)
-    "coco-mlt": Source(mlt.load_coco_mlt, IMAGENET_MEAN, IMAGENET_STD, mlt.NUM_CLASSES["coco-mlt"], decode=mlt.decoder(224)),
-    "voc-mlt": Source(mlt.load_voc_mlt, IMAGENET_MEAN, IMAGENET_STD, mlt.NUM_CLASSES["voc-mlt"], decode=mlt.decoder(224)),
+    "coco-mlt": Source(mlt.load_coco_mlt, IMAGENET_MEAN, IMAGENET_STD, mlt.NUM_CLASSES["coco-mlt"],
+                       decode=mlt.decoder(224)),
+    "voc-mlt": Source(mlt.load_voc_mlt, IMAGENET_MEAN, IMAGENET_STD, mlt.NUM_CLASSES["voc-mlt"],
+                      decode=mlt.decoder(224)),
 }
 
 

@@ -1,7 +1,6 @@
 """Tiny datasets written in the real on-disk formats (python pickles, ImageNet folders + lists, iNat JSON)."""
 from __future__ import annotations
 
-import io
 import json
 import pickle
 import tarfile

@@ -1,7 +1,6 @@
 """The DB track end to end on the CPU: its grid through the real Snakemake (dry run), and the VOC-MLT
 DB-Focal cell trained and tested through lt_repro.train on a VOC-format fixture (grid entries applied
 as the workflow applies them), its metrics.json joined with configs/published/db.yaml."""
-import hashlib
 import json
 import re
 import subprocess
