@@ -58,7 +58,7 @@ def _two_valued(col: Tensor, neg: float, pos: float, like: Tensor,
 
 
 def _scale_(x: Tensor, y: Tensor, neg: float, pos: float) -> None:
-    """x *= (pos where y = 1, neg where y = 0), in place, for (N, C) 0/1 float y."""
+    """x *= neg + (pos - neg) y in place (pos where y = 1, neg where y = 0) for (N, C) float y."""
     if neg == 0:
         x.mul_(y).mul_(pos)
         return
@@ -109,11 +109,9 @@ def _soft_terms(z, y, gamma, neg_weight, pos_weight, need_grad):
         if need_grad:
             grad = (sig - y).addcmul_(sig.add_(y).sub_(1), b, value=-gamma).mul_(m)
         loss = m.mul_(b)
-    if (neg_weight, pos_weight) != (1, 1):                        # alpha_t, linear in y
-        factor = y * (pos_weight - neg_weight) + neg_weight
-        loss.mul_(factor)
-        if grad is not None:
-            grad.mul_(factor)
+    _scale_(loss, y, neg_weight, pos_weight)                      # alpha_t, linear in y
+    if grad is not None:
+        _scale_(grad, y, neg_weight, pos_weight)
     return loss, grad
 
 

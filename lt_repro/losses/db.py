@@ -155,13 +155,11 @@ class DistributionBalancedLoss(nn.Module):
         """alpha + sigmoid(beta (r - mu)), r_ki = (1/n_i) / sum_{j pos in k} 1/n_j."""
         freq_inv = self.freq_inv.to(targets.dtype)
         repeat_rate = targets @ freq_inv                              # (N,), no N x C temporary
-        if self.beta > 0:   # a row without positives: r = 1/0 = inf, sigmoid(inf) = 1 (official)
-            w = freq_inv / repeat_rate[:, None]
-            return w.sub_(self.mu).mul_(self.beta).sigmoid_().add_(self.alpha)
-        has_pos = repeat_rate > 0
-        w = freq_inv / torch.where(has_pos, repeat_rate, 1.0)[:, None]   # r
-        w.sub_(self.mu).mul_(self.beta).sigmoid_().add_(self.alpha)
-        return w.masked_fill_(~has_pos[:, None], self.alpha + 1.0)
+        # a row without positives: r = 1/0 = inf, sigmoid(beta inf) = 1 for beta > 0 (official)
+        w = (freq_inv / repeat_rate[:, None]).sub_(self.mu).mul_(self.beta).sigmoid_().add_(self.alpha)
+        if self.beta <= 0:   # inf arithmetic would give NaN or alpha there: set alpha + 1
+            w.masked_fill_((repeat_rate == 0)[:, None], self.alpha + 1.0)
+        return w
 
     def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
         reduction = resolve_reduction(self.reduction, reduction_override)

@@ -66,8 +66,8 @@ from torch import Tensor
 
 from ._fused import reduced_focal_bce
 from ._reduce import cross_entropy, resolve_reduction
-from .baselines import expand_weight, scale_loss
-from .seesaw import _as_float, mmdet_top1_accuracy
+from .baselines import expand_weight, scale_loss, upcast
+from .seesaw import mmdet_top1_accuracy
 
 
 def sparse_bernoulli(numel: int, p: float,
@@ -182,7 +182,7 @@ class EqualizationLoss(nn.Module):
         if cls_score.dim() != 2 or cls_score.size(1) != self.num_classes:
             raise ValueError(f'EqualizationLoss: cls_score must be (R, {self.num_classes}) '
                              f'(no background column), got {tuple(cls_score.shape)}')
-        logits = _as_float(cls_score)
+        logits = upcast(cls_score)
         label = label.long()
         if self.use_image_level_sets:
             if image_class_mask is None:
@@ -282,7 +282,7 @@ class SoftmaxEqualizationLoss(nn.Module):
                 beta: Optional[Tensor] = None) -> Tensor:
         """``beta`` (optional, (N, C) or (N, 1) bool) replaces the random draw."""
         reduction = resolve_reduction(self.reduction, reduction_override)
-        logits = _as_float(cls_score)
+        logits = upcast(cls_score)
         label = label.long()
         if self.has_rare and (beta is not None or self.gamma > 0):
             logits = logits + self.drop_offset(label, beta, logits.dtype)

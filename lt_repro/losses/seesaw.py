@@ -55,11 +55,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._reduce import cross_entropy, resolve_reduction
-
-
-def _as_float(x: Tensor) -> Tensor:
-    """Half/bfloat16 logits are upcast: the loss is computed in float32 (autocast-safe)."""
-    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+from .baselines import scale_loss, upcast
 
 
 def mmdet_top1_accuracy(pred: Tensor, target: Tensor) -> Tensor:
@@ -95,17 +91,13 @@ def seesaw_ce_loss(cls_score: Tensor, labels: Tensor, label_weights: Optional[Te
                    cum_samples: Tensor, p: float, q: float, eps: float,
                    reduction: str = 'mean', avg_factor: Optional[float] = None) -> Tensor:
     """Seesaw cross-entropy over C class logits (no state change): CE(z + log S, y)."""
-    cls_score = _as_float(cls_score)
+    cls_score = upcast(cls_score)
     labels = labels.long()
     log_s = seesaw_log_factors(cls_score, labels, cum_samples, p, q, eps)
     logits = cls_score if log_s is None else cls_score + log_s
     if label_weights is not None:
         label_weights = label_weights.float()
     return cross_entropy(logits, labels, None, label_weights, reduction, avg_factor)
-
-
-def _scale(loss: Tensor, loss_weight: float) -> Tensor:
-    return loss if loss_weight == 1.0 else loss_weight * loss
 
 
 class SeesawLoss(nn.Module):
@@ -229,9 +221,9 @@ class SeesawLoss(nn.Module):
                                           self.eps, reduction, avg_factor)
         else:
             loss_classes = fg_classes.sum()   # zero, keeps the graph (as mmdet)
-        loss_classes = _scale(loss_classes, self.loss_weight)
+        loss_classes = scale_loss(loss_classes, self.loss_weight)
         obj_labels = (labels == self.num_classes).long()
-        loss_obj = _scale(cross_entropy(_as_float(objectness), obj_labels, None, label_weights,
+        loss_obj = scale_loss(cross_entropy(upcast(objectness), obj_labels, None, label_weights,
                                         reduction, avg_factor),
                           self.loss_weight)
         if self.return_dict:
@@ -267,6 +259,6 @@ class SeesawClassificationLoss(SeesawLoss):
         if counts is None or counts[-1] > 0:
             raise ValueError(f'SeesawClassificationLoss: labels must lie in [0, {self.num_classes})')
         self.accumulate(label, counts)
-        return _scale(seesaw_ce_loss(cls_score, label, weight, self.cum_samples[:self.num_classes],
+        return scale_loss(seesaw_ce_loss(cls_score, label, weight, self.cum_samples[:self.num_classes],
                                      self.p, self.q, self.eps, reduction, avg_factor),
                       self.loss_weight)
