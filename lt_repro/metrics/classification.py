@@ -52,9 +52,7 @@ def classification_metrics(pred, target, train_counts, many_above: int = 100, fe
         hit5 = float(np.mean((top5 == target[:, None]).any(axis=1))) if len(target) else float("nan")
         out["top5_acc_pct"] = _pct(hit5)
         out["top5_err_pct"] = _pct(1.0 - hit5)
-    out.update({
-        "mean_class_acc_pct": _pct(np.nanmean(acc_c)) if np.any(~np.isnan(acc_c)) else None,
-    })
+    out["mean_class_acc_pct"] = _pct(np.nanmean(acc_c)) if np.any(~np.isnan(acc_c)) else None
     for name, mask in shot_groups(train_counts, many_above, few_below).items():
         vals = acc_c[mask & ~np.isnan(acc_c)]
         out[f"{name}_acc_pct"] = _pct(vals.mean()) if vals.size else None

@@ -14,6 +14,7 @@ from torch import nn
 
 from lt_repro.data import sources
 from lt_repro.metrics.classification import classification_metrics
+from lt_repro.metrics.multilabel import multilabel_metrics
 from lt_repro import models as lt_models
 
 
@@ -154,7 +155,6 @@ class LTClassificationMetric(BaseMetric):
                                       top5=top5)
 
 
-
 @METRICS.register_module()
 class LTMultiLabelMetric(BaseMetric):
     """Multi-label mAP (percent) over all classes and over the head / medium / tail class groups
@@ -173,8 +173,6 @@ class LTMultiLabelMetric(BaseMetric):
             self.results.append((s["scores"].numpy(), s["labels"].numpy()))
 
     def compute_metrics(self, results) -> dict:
-        from lt_repro.metrics.multilabel import multilabel_metrics
-
         scores = np.concatenate([r[0] for r in results])
         labels = np.concatenate([r[1] for r in results])
         return multilabel_metrics(scores, labels, self.class_split)

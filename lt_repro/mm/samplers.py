@@ -28,35 +28,20 @@ def shard_sizes(total: int, rank: int, world_size: int, round_up: bool) -> tuple
     return math.ceil((total - rank) / world_size), total
 
 
-@DATA_SAMPLERS.register_module()
-class ClassBalancedSampler(ResumableSampler):
-    """Seeded and deterministic per (seed, epoch); under DDP every rank draws the same global
-    sequence and takes positions rank, rank + world, ... (mmengine DefaultSampler's sharding).
-    Can start part-way through an epoch (``skip``, set by ResumableEpochBasedTrainLoop)."""
+class _IndexSampler(ResumableSampler):
+    """A seeded sampler whose subclass builds the epoch's global index sequence (``indices()``:
+    this rank's part, before ``skip``); deterministic per (seed, epoch), sharded across ranks as
+    mmengine's DefaultSampler, and resumable part-way through an epoch (``skip``)."""
 
-    def __init__(self, dataset, seed: int | None = None, num_samples: int | None = None, round_up: bool = True):
-        labels = getattr(dataset, "labels", None)
-        if labels is None:
-            raise TypeError(f"ClassBalancedSampler needs a dataset with a 'labels' array; {type(dataset).__name__} has none")
+    def _setup(self, dataset, seed: int | None, total: int, round_up: bool) -> None:
         self.dataset = dataset
         self.rank, self.world_size = get_dist_info()
         self.seed = sync_random_seed() if seed is None else seed
         self.shuffle, self.round_up, self.epoch = True, round_up, 0
-        labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-        counts = torch.bincount(labels)
-        self.classes = torch.nonzero(counts).flatten()  # classes with at least one image
-        self.counts = counts[self.classes]
-        self.starts = torch.cumsum(counts, 0)[self.classes] - self.counts  # offset of each class in `order`
-        self.order = torch.argsort(labels, stable=True)  # indices grouped by class
-        total = len(labels) if num_samples is None else int(num_samples)
         self.num_samples, self.total_size = shard_sizes(total, self.rank, self.world_size, round_up)
 
     def indices(self) -> torch.Tensor:
-        """This rank's indices for the current epoch (before ``skip``)."""
-        g = torch.Generator().manual_seed(self.seed + self.epoch)
-        k = torch.randint(len(self.classes), (self.total_size,), generator=g)  # uniform over classes
-        within = (torch.rand(self.total_size, generator=g) * self.counts[k]).long().clamp_max_(self.counts[k] - 1)
-        return self.order[self.starts[k] + within][self.rank:self.total_size:self.world_size]
+        raise NotImplementedError
 
     def __iter__(self):
         return iter(self.indices()[self.skip:].tolist())
@@ -66,7 +51,33 @@ class ClassBalancedSampler(ResumableSampler):
 
 
 @DATA_SAMPLERS.register_module()
-class MultiLabelClassAwareSampler(ResumableSampler):
+class ClassBalancedSampler(_IndexSampler):
+    """Seeded and deterministic per (seed, epoch); under DDP every rank draws the same global
+    sequence and takes positions rank, rank + world, ... (mmengine DefaultSampler's sharding).
+    Can start part-way through an epoch (``skip``, set by ResumableEpochBasedTrainLoop)."""
+
+    def __init__(self, dataset, seed: int | None = None, num_samples: int | None = None, round_up: bool = True):
+        labels = getattr(dataset, "labels", None)
+        if labels is None:
+            raise TypeError(f"ClassBalancedSampler needs a dataset with a 'labels' array; {type(dataset).__name__} has none")
+        labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        counts = torch.bincount(labels)
+        self.classes = torch.nonzero(counts).flatten()  # classes with at least one image
+        self.counts = counts[self.classes]
+        self.starts = torch.cumsum(counts, 0)[self.classes] - self.counts  # offset of each class in `order`
+        self.order = torch.argsort(labels, stable=True)  # indices grouped by class
+        self._setup(dataset, seed, len(labels) if num_samples is None else int(num_samples), round_up)
+
+    def indices(self) -> torch.Tensor:
+        """This rank's indices for the current epoch (before ``skip``)."""
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        k = torch.randint(len(self.classes), (self.total_size,), generator=g)  # uniform over classes
+        within = (torch.rand(self.total_size, generator=g) * self.counts[k]).long().clamp_max_(self.counts[k] - 1)
+        return self.order[self.starts[k] + within][self.rank:self.total_size:self.world_size]
+
+
+@DATA_SAMPLERS.register_module()
+class MultiLabelClassAwareSampler(_IndexSampler):
     """Class-aware sampling for multi-label datasets, after the ``ClassAwareSampler`` of the
     Distribution-Balanced Loss code (wutong16/DistributionBalancedLoss
     ``mllt/datasets/loader/sampler.py``; the DB configs set ``data.sampler='ClassAware'`` and no
@@ -120,10 +131,6 @@ class MultiLabelClassAwareSampler(ResumableSampler):
             raise ValueError(f"MultiLabelClassAwareSampler needs (N, C) multi-hot labels, got shape {member.shape}")
         if int(num_samples_cls) < 1:
             raise ValueError(f"num_samples_cls must be >= 1, got {num_samples_cls}")
-        self.dataset = dataset
-        self.rank, self.world_size = get_dist_info()
-        self.seed = sync_random_seed() if seed is None else seed
-        self.shuffle, self.round_up, self.epoch = True, round_up, 0
         self.num_samples_cls = int(num_samples_cls)
         cls_of, img_of = np.nonzero(member.T)  # (class, image) pairs, grouped by class
         counts = np.bincount(cls_of, minlength=member.shape[1])
@@ -135,7 +142,7 @@ class MultiLabelClassAwareSampler(ResumableSampler):
         self.starts = torch.as_tensor(np.cumsum(counts)[present] - counts[present])  # offsets in `images`
         self.images = torch.as_tensor(img_of)  # image indices grouped by class
         total = int(counts.max() * member.shape[1] / reduce) if num_samples is None else int(num_samples)
-        self.num_samples, self.total_size = shard_sizes(total, self.rank, self.world_size, round_up)
+        self._setup(dataset, seed, total, round_up)
 
     def draws(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The global sequence of the current epoch (all ranks, before ``skip``): the class of each
@@ -166,9 +173,3 @@ class MultiLabelClassAwareSampler(ResumableSampler):
     def indices(self) -> torch.Tensor:
         """This rank's indices for the current epoch (before ``skip``)."""
         return self.draws()[1][self.rank:self.total_size:self.world_size]
-
-    def __iter__(self):
-        return iter(self.indices()[self.skip:].tolist())
-
-    def __len__(self) -> int:
-        return self.num_samples - self.skip
