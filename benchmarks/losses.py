@@ -278,36 +278,38 @@ def measure(selected: List[Bench], shapes, args, device: torch.device) -> List[d
     return rows
 
 
-def print_row(row: dict, ratios: List[float], args, ms=None, mem=None) -> Tuple[bool, bool]:
+def targets_met(bench: Bench, ratio: float, mem: float, args) -> Tuple[bool, bool]:
+    target = TIME_TARGET.get(bench.name, DEFAULT_TARGET)
+    return ratio <= target, args.no_memory or mem <= target
+
+
+def print_row(row: dict, ratios: List[float], args, ms=None, mem=None) -> None:
+    """One table line; several runs: ``ms``, ``mem`` and the ratio are medians, ratios' spread."""
     ms = row['ms'] if ms is None else ms
     mem = row['mem'] if mem is None else mem
     bench, ratio = row['bench'], statistics.median(ratios)
-    target = TIME_TARGET.get(bench.name, DEFAULT_TARGET)
-    time_ok, mem_ok = ratio <= target, mem <= target
+    time_ok, mem_ok = targets_met(bench, ratio, mem, args)
     spread = f' [{min(ratios):.2f}-{max(ratios):.2f}]' if len(ratios) > 1 else ''
     print(f'{row["n"]:>4}x{row["k"]:<4} {bench.name:<27} {bench.baseline:>4} '
-          f'{ms["base"]:>8.3f} {ms["loss"]:>8.3f} {ratio:>7.2f} {mem:>6.2f} {target:>6.1f} '
+          f'{ms["base"]:>8.3f} {ms["loss"]:>8.3f} {ratio:>7.2f} {mem:>6.2f} '
+          f'{TIME_TARGET.get(bench.name, DEFAULT_TARGET):>6.1f} '
           f'{verdict(time_ok):>4} {"-" if args.no_memory else verdict(mem_ok):>4}{spread}',
           flush=True)
-    return time_ok, mem_ok or args.no_memory
 
 
 def report(runs: List[List[dict]], args) -> None:
-    """Print the table (several runs: medians) and the mmdet comparison; count the misses."""
+    """Print the table of several runs (medians; one run printed its rows as it went), the mmdet
+    comparison and the count of missed targets."""
     failures = 0
     mmdet_rows = []
     for rows in zip(*runs):
         first = rows[0]
         ratios = [r['ratio'] for r in rows]
+        ms = {key: statistics.median(r['ms'][key] for r in rows) for key in first['ms']}
+        mem = statistics.median(r['mem'] for r in rows)
         if args.runs > 1:
-            ms = {key: statistics.median(r['ms'][key] for r in rows) for key in first['ms']}
-            time_ok, mem_ok = print_row(first, ratios, args, ms,
-                                        statistics.median(r['mem'] for r in rows))
-        else:
-            ms = first['ms']
-            target = TIME_TARGET.get(first['bench'].name, DEFAULT_TARGET)
-            time_ok = first['ratio'] <= target
-            mem_ok = args.no_memory or first['mem'] <= target
+            print_row(first, ratios, args, ms, mem)
+        time_ok, mem_ok = targets_met(first['bench'], statistics.median(ratios), mem, args)
         failures += (not time_ok) + (not mem_ok)
         if 'speedup' in first:
             mmdet_rows.append((first['n'], first['k'], ms['mmdet'], ms['loss'],
