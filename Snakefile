@@ -12,11 +12,11 @@ include: "workflows/classification.smk"
 include: "workflows/classification_data.smk"
 include: "workflows/cb.smk"
 include: "workflows/cdb.smk"
-include: "workflows/db.smk"
 include: "workflows/eql.smk"
 include: "workflows/seesaw.smk"
 include: "workflows/detection.smk"
 include: "workflows/detection_data.smk"
+include: "workflows/db.smk"
 include: "workflows/papers.smk"
 
 

@@ -1,11 +1,11 @@
 # Distribution-Balanced Loss (Wu et al. 2020): multi-label COCO-MLT and VOC-MLT (configs/db/grid.yaml).
 # Data (lt_repro/data/mlt.py): the official long-tailed lists (the DB repository's appendix/), COCO 2017 with
-# its instances annotations (images shared with the LVIS rules: coco_images), VOC 2012 trainval + VOC 2007 test.
+# its instances annotations (images shared with the LVIS rules: coco_images, COCO_MARKERS of detection.smk,
+# included before this file), VOC 2012 trainval + VOC 2007 test.
 _COCO, _VOC = f"{DATA}/coco", f"{DATA}/voc-mlt"
 _APPENDIX = {"coco-mlt": [f"{_COCO}/longtail2017/{n}" for n in ("img_id.pkl", "class_freq.pkl", "class_split.pkl")],
              "voc-mlt": [f"{_VOC}/longtail2012/{n}" for n in ("img_id.txt", "class_freq.pkl", "class_split.pkl")]}
 _COCO_JSON = [f"{_COCO}/annotations/instances_{s}2017.json" for s in ("train", "val")]
-_COCO_IMAGES = [f"{_COCO}/.train2017.complete", f"{_COCO}/.val2017.complete"]  # = COCO_MARKERS (coco_images)
 _VOC_TARS = [f"{_VOC}/.VOC2012.complete", f"{_VOC}/.VOC2007.complete"]
 # the backbone's ImageNet weights (torchvision IMAGENET1K_V1 = mmcv's 'torchvision://resnet50'), fetched on the
 # login node into torch's hub cache (TORCH_HOME, else $XDG_CACHE_HOME/torch or ~/.cache/torch, as torch.hub), which
@@ -14,7 +14,7 @@ _TORCH_HOME = os.environ.get("TORCH_HOME") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "torch")
 _RESNET50 = os.path.join(_TORCH_HOME, "hub", "checkpoints", "resnet50-0676ba61.pth")
 SOURCE_ROOT.update({"coco-mlt": "coco", "voc-mlt": "voc-mlt"})
-SOURCE_FILES.update({"coco-mlt": _APPENDIX["coco-mlt"] + _COCO_JSON + _COCO_IMAGES + [_RESNET50],
+SOURCE_FILES.update({"coco-mlt": _APPENDIX["coco-mlt"] + _COCO_JSON + COCO_MARKERS + [_RESNET50],
                      "voc-mlt": _APPENDIX["voc-mlt"] + _VOC_TARS + [_RESNET50]})
 
 
@@ -39,7 +39,7 @@ rule fetch_resnet50_imagenet:
 
 rule fetch_coco_mlt:
     input:
-        _COCO_IMAGES,
+        COCO_MARKERS,
     output:
         _APPENDIX["coco-mlt"] + _COCO_JSON,
     params:
