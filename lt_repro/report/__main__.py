@@ -3,7 +3,7 @@
   python -m lt_repro.report compare --slug SLUG --results results --published configs/published \
       --out results/SLUG/comparison.tsv
   python -m lt_repro.report html --results results --published configs/published --out reports [--only SLUG]
-  python -m lt_repro.report validate --published configs/published
+  python -m lt_repro.report validate --published configs/published --fidelity configs/fidelity [--checks]
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import fidelity
 from ._io import atomic_write_text
 from .compare import TSV_COLUMNS, VERDICTS, compare, summarize, to_tsv, unmatched_exps
 from .published import PublishedError, load_all, load_slug
@@ -35,7 +36,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _html(args: argparse.Namespace) -> int:
     from .html import render_all  # jinja2/matplotlib only for this subcommand
 
-    written = render_all(args.results, args.published, args.out, only=args.only)
+    written = render_all(args.results, args.published, args.out, only=args.only, fidelity_dir=args.fidelity)
     print(f"wrote {len(written)} files under {args.out}/ (open {Path(args.out) / 'index.html'})")
     return 0
 
@@ -46,6 +47,29 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{slug}: {len(entries)} entries OK")
     if not found:
         print(f"no *.yaml files in {args.published}", file=sys.stderr)
+        return 1
+    return _validate_fidelity(args.fidelity, args.checks)
+
+
+def _validate_fidelity(folder: Path, checks: bool) -> int:
+    tables = fidelity.load_all(folder)
+    failed = 0
+    for slug, table in tables.items():
+        c = table.counts
+        line = (f"{slug}: fidelity table OK, {c['rows']} rows ({c['same']} same, {c['deviation']} deviation, "
+                f"{c['not-in-official']} not-in-official), {len(table.checks)} checks, "
+                f"{len(table.unchecked)} 'same' rows of config stages without checks")
+        if checks:  # imports mmengine and the project's components
+            bad = [r for r in (fidelity.evaluate_check(ch, table.path) for ch in table.checks) if not r.ok]
+            for r in bad:
+                print(f"check failed: {r.message}", file=sys.stderr)
+            failed += len(bad)
+            line += f", {len(table.checks) - len(bad)} pass"
+        print(line)
+    if not tables:
+        print(f"note: no fidelity tables (*.yaml) in {folder}", file=sys.stderr)
+    if failed:
+        print(f"error: {failed} check(s) failed", file=sys.stderr)
         return 1
     return 0
 
@@ -83,12 +107,21 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--only", metavar="SLUG", default=None,
                    help="re-render only this page (cb, eql, seesaw, db, cdb or demo) and index.html; pages that "
                         "do not exist yet are rendered too, so every link of the index resolves")
+    h.add_argument("--fidelity", type=Path, default=None,
+                   help="folder of fidelity tables shown under 'Deviations from the official code' "
+                        "(default: the 'fidelity' folder next to PUBLISHED)")
     h.set_defaults(func=_html)
 
-    v = sub.add_parser("validate", help="check every PUBLISHED/*.yaml against the schema",
-                       description="Load and validate every <slug>.yaml; the first error names file, entry and field.")
+    v = sub.add_parser("validate", help="check every PUBLISHED/*.yaml and FIDELITY/*.yaml against its schema",
+                       description="Load and validate every published-numbers file and every fidelity table; the "
+                                   "first error names file, entry (or row) and field.")
     v.add_argument("--published", type=Path, default=Path("configs/published"),
                    help="folder of <slug>.yaml files (default: configs/published)")
+    v.add_argument("--fidelity", type=Path, default=Path("configs/fidelity"),
+                   help="folder of fidelity tables (schema: configs/fidelity/SCHEMA.md; default: configs/fidelity)")
+    v.add_argument("--checks", action="store_true",
+                   help="also compare every check of the fidelity tables with the merged mmengine config "
+                        "(needs mmengine and the project's components)")
     v.set_defaults(func=_validate)
     return p
 

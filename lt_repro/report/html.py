@@ -12,6 +12,7 @@ from urllib.parse import quote
 import jinja2
 
 from . import demo as demo_mod
+from . import fidelity
 from ._io import atomic_write_text
 from .compare import Row, Stat, aggregate, compare, metric_values, summarize, unmatched_exps
 from .published import Entry, load_slug
@@ -106,7 +107,24 @@ def _row_view(row: Row, out_dir: Path, footnote: int) -> dict:
     }
 
 
-def paper_context(paper: Paper, published_dir: Path, results_dir: Path, out_dir: Path) -> dict:
+def fidelity_context(table: fidelity.Table | None, path: Path, out_dir: Path,
+                     repo: Path = fidelity.REPO) -> dict:
+    """The 'Deviations from the official code' section: counts and every row that is not 'same', with
+    ours_at linked to the repository file and official_at to the official line (GitHub) or the paper."""
+    def ours_links(text: str) -> list[dict]:
+        return [{"text": part.strip(), "href": rel_link(repo / part.strip().split(":")[0], out_dir)}
+                for part in text.split(";")]
+
+    rows = [{"id": r.id, "stage": r.stage, "applies": r.applies, "item": r.item, "ours": r.ours,
+             "ours_at": ours_links(r.ours_at), "official": r.official,
+             "official_at": [{"text": p.text, "href": p.url} for p in r.places],
+             "verdict": r.verdict, "why": r.why} for r in (table.deviations if table else ())]
+    return {"counts": table.counts if table else None, "rows": rows, "name": Path(path).as_posix(),
+            "href": rel_link(path, out_dir) if table else None}
+
+
+def paper_context(paper: Paper, published_dir: Path, results_dir: Path, out_dir: Path,
+                  fidelity_dir: Path | None = None) -> dict:
     entries = load_slug(published_dir, paper.slug)
     runs_by_exp = load_runs(results_dir, paper.slug)
     rows = compare(entries, runs_by_exp)
@@ -124,6 +142,8 @@ def paper_context(paper: Paper, published_dir: Path, results_dir: Path, out_dir:
         unmatched.append({"exp": exp, "links": _run_links(runs, out_dir),
                           "metrics": [(k, fmt_stat(s)) for k, s in metrics if s.n]})
     yaml_path = Path(published_dir) / f"{paper.slug}.yaml"
+    fidelity_dir = Path(published_dir).parent / "fidelity" if fidelity_dir is None else Path(fidelity_dir)
+    table = fidelity.load_slug(fidelity_dir, paper.slug)
     return {
         "paper": paper, "groups": list(groups.items()), "footnotes": provenances,
         "unmatched": unmatched, "summary": summarize(rows, [u["exp"] for u in unmatched]),
@@ -131,6 +151,7 @@ def paper_context(paper: Paper, published_dir: Path, results_dir: Path, out_dir:
         "yaml_href": rel_link(yaml_path, out_dir) if yaml_path.exists() else None,
         "yaml_name": yaml_path.as_posix(),
         "results_name": f"{(Path(results_dir) / paper.slug).as_posix()}/",
+        "fidelity": fidelity_context(table, fidelity_dir / f"{paper.slug}.yaml", out_dir),
     }
 
 
@@ -177,11 +198,12 @@ def demo_context(results_dir: Path, published_dir: Path, out_dir: Path, draw: bo
 
 
 def render_all(results_dir: str | Path, published_dir: str | Path, out_dir: str | Path,
-               only: str | None = None) -> list[Path]:
+               only: str | None = None, fidelity_dir: str | Path | None = None) -> list[Path]:
     """Write index.html, one page per paper and demo.html; returns the written paths.
 
     ``only=SLUG`` re-renders that page and index.html, plus any page that does not exist yet, so that
-    every link of the index resolves (what the per-paper Snakemake rule needs).
+    every link of the index resolves (what the per-paper Snakemake rule needs). Fidelity tables are read
+    from ``fidelity_dir`` (default: the 'fidelity' folder next to ``published_dir``).
     """
     results_dir, published_dir, out_dir = Path(results_dir), Path(published_dir), Path(out_dir)
     if only is not None and only not in SLUGS + (demo_mod.SLUG,):
@@ -194,11 +216,12 @@ def render_all(results_dir: str | Path, published_dir: str | Path, out_dir: str 
     env = _env()
     written, index_items = [], []
     for paper in PAPERS:
-        ctx = paper_context(paper, published_dir, results_dir, out_dir)
+        ctx = paper_context(paper, published_dir, results_dir, out_dir, fidelity_dir)
         if wanted(paper.slug):
             written.append(atomic_write_text(out_dir / f"{paper.slug}.html",
                                              env.get_template("paper.html").render(**ctx)))
-        index_items.append({"paper": paper, "href": f"{paper.slug}.html", "summary": ctx["summary"]})
+        index_items.append({"paper": paper, "href": f"{paper.slug}.html", "summary": ctx["summary"],
+                            "fidelity": ctx["fidelity"]["counts"]})
     draw_demo = wanted(demo_mod.SLUG)
     dctx = demo_context(results_dir, published_dir, out_dir, draw=draw_demo)
     if draw_demo:
