@@ -64,14 +64,18 @@ class Source:
 
 
 _CB_MEAN = _CB_STD = (128 / 255,) * 3
+# (brightness, contrast, saturation, hue): facebookresearch/classifier-balancing data/dataloader.py
+IMAGENET_LT_COLOR_JITTER = (0.4, 0.4, 0.4, 0.0)
 _SOURCES: dict[str, Source] = {
     # mean/std of the MNIST training set, as in PyTorch's examples/mnist
     "mnist": Source(mnist.load, (0.1307,), (0.3081,), 10),
     # x/128 − 1, the standardisation of Cui et al. 2019 (official src/cifar_model.py); pad 4 + crop 32 + flip
     "cifar10": Source(cifar.load_cifar10, _CB_MEAN, _CB_STD, 10, PadCropFlip(4, 32, black_fill(_CB_MEAN, _CB_STD))),
     "cifar100": Source(cifar.load_cifar100, _CB_MEAN, _CB_STD, 100, PadCropFlip(4, 32, black_fill(_CB_MEAN, _CB_STD))),
-    # file-based, decoded lazily at 224 px (torchvision ImageNet recipe, see lt_repro/data/images.py)
-    "imagenet-lt": Source(imagenet.load_lt, IMAGENET_MEAN, IMAGENET_STD, 1000, decode=decoder(224)),
+    # file-based, decoded lazily at 224 px (torchvision ImageNet recipe, see lt_repro/data/images.py);
+    # ImageNet-LT adds classifier-balancing's ColorJitter(0.4, 0.4, 0.4, hue 0) to training images
+    "imagenet-lt": Source(imagenet.load_lt, IMAGENET_MEAN, IMAGENET_STD, 1000,
+                          decode=decoder(224, color_jitter=IMAGENET_LT_COLOR_JITTER)),
     "imagenet": Source(imagenet.load_full, IMAGENET_MEAN, IMAGENET_STD, 1000, decode=decoder(224)),
     "inat2017": Source(partial(inat.load, version="2017"), IMAGENET_MEAN, IMAGENET_STD, 5089, decode=decoder(224)),
     "inat2018": Source(partial(inat.load, version="2018"), IMAGENET_MEAN, IMAGENET_STD, 8142, decode=decoder(224)),
