@@ -1,23 +1,31 @@
 """Published numbers: schema, loading and validation of ``configs/published/<slug>.yaml``.
 
-Each file is a YAML list of entries (fields documented in configs/published/SCHEMA.md). The
-number's printed text is kept (``41.26`` vs ``41.3``) because the 'match' verdict is "within half a
-unit of the last printed digit". Every error names the file, the entry and the field, and says how
-to fix it.
+Each file is a YAML mapping: ``sources`` (key -> what a reader can open) and ``entries`` (one per
+published number, each naming its source key and its cell); fields in configs/published/SCHEMA.md.
+The number's printed text is kept (``41.26`` vs ``41.3``) because the 'match' verdict is "within half
+a unit of the last printed digit". Every error names the file, the entry (or source) and the field,
+and says how to fix it.
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from .sources import FORMS, Source, kind_of
+
+FILE_FIELDS = ("sources", "entries")
+SOURCE_REQUIRED = ("cite", "open")
+SOURCE_OPTIONAL = ("note",)
 REQUIRED = ("paper", "table", "dataset", "split", "backbone", "method", "metric", "value", "unit",
-            "direction", "tolerance", "provenance", "exp", "key")
+            "direction", "tolerance", "source", "cell", "exp", "key")
 OPTIONAL = ("verified", "note", "decimals")
 DIRECTIONS = ("lower", "higher")
-TEXT_FIELDS = ("paper", "table", "dataset", "split", "backbone", "method", "metric", "unit", "provenance")
+TEXT_FIELDS = ("paper", "table", "dataset", "split", "backbone", "method", "metric", "unit", "cell")
+_KEY = re.compile(r"[a-z0-9_-]+")
 
 
 class PublishedError(ValueError):
@@ -69,7 +77,8 @@ class Entry:
     unit: str
     direction: str
     tolerance: float
-    provenance: str
+    source: Source
+    cell: str  # where in the source: table, row, column
     exp: str | None
     key: str | None
     verified: bool = True
@@ -79,6 +88,11 @@ class Entry:
     def half_unit(self) -> float:
         """Half a unit of the last printed digit: the 'match' band around the published value."""
         return 0.5 * 10.0 ** (-self.decimals)
+
+    @property
+    def provenance(self) -> str:
+        """Source and cell in one line: 'Cui et al., ..., CVPR 2019 (arXiv:1901.05555v1), Table 2, ...'."""
+        return f"{self.source.cite} ({self.source.open}), {self.cell}"
 
 
 def _where(path: Path, index: int, raw: dict | None) -> str:
@@ -93,7 +107,35 @@ def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(float(x))
 
 
-def _check_entry(path: Path, index: int, raw) -> Entry:
+def _check_sources(path: Path, raw) -> dict[str, Source]:
+    if not isinstance(raw, dict) or not raw:
+        raise PublishedError(f"{path}: field 'sources' must be a non-empty mapping of key: {{cite, open}}, "
+                             f"got {raw!r}. Fix: e.g. sources: {{paper: {{cite: \"Cui et al., ..., CVPR 2019\", "
+                             "open: \"arXiv:1901.05555v1\"}}.")
+    sources = {}
+    for key, spec in raw.items():
+        where = f"{path}: source {key!r}"
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise PublishedError(f"{where}: a source key must match [a-z0-9_-]+. Fix: e.g. paper, zoo, readme.")
+        if not isinstance(spec, dict):
+            raise PublishedError(f"{where}: must be a mapping with {', '.join(SOURCE_REQUIRED)}, got {spec!r}.")
+        missing = [f for f in SOURCE_REQUIRED if f not in spec]
+        unknown = sorted(set(spec) - set(SOURCE_REQUIRED) - set(SOURCE_OPTIONAL))
+        if missing or unknown:
+            raise PublishedError(f"{where}: missing field(s) {', '.join(missing) or '-'}, unknown field(s) "
+                                 f"{', '.join(map(str, unknown)) or '-'}. Fix: a source has "
+                                 f"{', '.join(SOURCE_REQUIRED)} and optionally {', '.join(SOURCE_OPTIONAL)}.")
+        for f in SOURCE_REQUIRED + SOURCE_OPTIONAL:
+            if f in spec and (not isinstance(spec[f], str) or not spec[f].strip()):
+                raise PublishedError(f"{where}: field '{f}' must be a non-empty string, got {spec[f]!r}.")
+        if kind_of(spec["open"].strip()) is None:
+            raise PublishedError(f"{where}: 'open' is {spec['open']!r}, which a reader cannot open. "
+                                 f"Fix: write {FORMS}.")
+        sources[key] = Source(key, spec["cite"].strip(), spec["open"].strip(), spec.get("note", "").strip())
+    return sources
+
+
+def _check_entry(path: Path, index: int, raw, sources: dict[str, Source]) -> Entry:
     where = _where(path, index, raw)
     if not isinstance(raw, dict):
         raise PublishedError(f"{where}: an entry must be a mapping of field: value, got {type(raw).__name__}. "
@@ -103,6 +145,9 @@ def _check_entry(path: Path, index: int, raw) -> Entry:
         raise PublishedError(f"{where}: missing field(s) {', '.join(missing)}. "
                              f"Fix: every entry needs {', '.join(REQUIRED)} (see configs/published/SCHEMA.md; "
                              "use 'exp: null' and 'key: null' when we have no such run).")
+    if not isinstance(raw["source"], str) or raw["source"] not in sources:
+        raise PublishedError(f"{where}: field 'source' is {raw['source']!r}, not a key of 'sources' "
+                             f"({', '.join(sources)}). Fix: name one of them, or add the source at the top.")
     unknown = sorted(set(raw) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
         raise PublishedError(f"{where}: unknown field(s) {', '.join(unknown)}. "
@@ -147,7 +192,8 @@ def _check_entry(path: Path, index: int, raw) -> Entry:
         raise PublishedError(f"{where}: field 'decimals' must be an integer >= 0, got {decimals!r}.")
     return Entry(
         slug=path.stem, index=index, value=float(value), value_text=value_text, decimals=int(decimals),
-        direction=raw["direction"], tolerance=float(tol), exp=exp, key=key, verified=verified, note=note.strip(),
+        direction=raw["direction"], tolerance=float(tol), source=sources[raw["source"]], exp=exp, key=key,
+        verified=verified, note=note.strip(),
         **{f: raw[f].strip() for f in TEXT_FIELDS},
     )
 
@@ -161,10 +207,24 @@ def load_file(path: str | Path) -> list[Entry]:
         raise PublishedError(f"{path}: not valid YAML: {err}. Fix the syntax at the position shown.") from err
     if data is None:
         return []
-    if not isinstance(data, list):
-        raise PublishedError(f"{path}: the file must be a YAML list of entries ('- paper: ...'), "
-                             f"got a {type(data).__name__}.")
-    entries = [_check_entry(path, i, raw) for i, raw in enumerate(data)]
+    if not isinstance(data, dict):
+        raise PublishedError(f"{path}: the file must be a YAML mapping with {' and '.join(FILE_FIELDS)}, "
+                             f"got a {type(data).__name__}. Fix: see configs/published/SCHEMA.md.")
+    missing = [f for f in FILE_FIELDS if f not in data]
+    unknown = sorted(map(str, set(data) - set(FILE_FIELDS)))
+    if missing or unknown:
+        raise PublishedError(f"{path}: missing top-level field(s) {', '.join(missing) or '-'}, unknown "
+                             f"{', '.join(unknown) or '-'}. Fix: the file holds exactly "
+                             f"{' and '.join(FILE_FIELDS)}.")
+    sources = _check_sources(path, data["sources"])
+    if not isinstance(data["entries"], list):
+        raise PublishedError(f"{path}: field 'entries' must be a YAML list of entries ('- paper: ...'), "
+                             f"got a {type(data['entries']).__name__}.")
+    entries = [_check_entry(path, i, raw, sources) for i, raw in enumerate(data["entries"])]
+    unused = sorted(set(sources) - {e.source.key for e in entries})
+    if unused:
+        raise PublishedError(f"{path}: source(s) {', '.join(unused)} named by no entry. "
+                             "Fix: remove them, or name them in an entry's 'source'.")
     seen: dict[tuple, int] = {}
     for e in entries:
         ident = (e.table, e.dataset, e.backbone, e.method, e.metric)

@@ -28,8 +28,9 @@ def write_run():
 
 ENTRY = dict(paper="Some Paper (A et al., X 2020)", table="Table 1", dataset="CIFAR-100-LT, ρ=100",
              split="test", backbone="ResNet-32", method="CDB-CE", metric="top-1 error", value="57.43",
-             unit='"%"', direction="lower", tolerance="1.0", provenance="Paper, Table 1, row CDB-CE, column ρ=100",
+             unit='"%"', direction="lower", tolerance="1.0", source="paper", cell='"Table 1, row CDB-CE, column ρ=100"',
              exp="cifar100lt-r100_cdb-ce", key="top1_err_pct")
+SOURCES = {"paper": '{cite: "A et al., Some Paper, X 2020", open: "arXiv:2001.00001v2"}'}
 
 
 def _entry_yaml(**overrides) -> str:
@@ -47,13 +48,22 @@ def entry_yaml():
     return _entry_yaml
 
 
+def published_yaml(*entries: str, sources: dict[str, str] | None = None) -> str:
+    """A whole published file: ``sources`` (key -> YAML flow mapping) and the entries (list items) under it."""
+    src = "".join(f"  {k}: {v}\n" for k, v in (SOURCES if sources is None else sources).items())
+    items = textwrap.indent("".join(textwrap.dedent(e) for e in entries), "  ")
+    return f"# test file\nsources:\n{src}entries:\n{items or '  []'}\n"
+
+
 @pytest.fixture
 def write_published(tmp_path):
-    """write_published(slug, *entry_texts, folder=None) -> folder holding <slug>.yaml"""
-    def _write(slug: str, *entries: str, folder: Path | None = None) -> Path:
+    """write_published(slug, *entry_texts, folder=None, sources=None, text=None) -> folder holding <slug>.yaml;
+    ``text`` writes the file verbatim instead."""
+    def _write(slug: str, *entries: str, folder: Path | None = None, sources: dict[str, str] | None = None,
+               text: str | None = None) -> Path:
         folder = folder or tmp_path / "published"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{slug}.yaml").write_text("# test file\n" + "".join(textwrap.dedent(e) for e in entries))
+        (folder / f"{slug}.yaml").write_text(published_yaml(*entries, sources=sources) if text is None else text)
         return folder
     return _write
 
