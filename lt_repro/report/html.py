@@ -17,6 +17,7 @@ from ._io import atomic_write_text
 from .compare import Row, Stat, aggregate, compare, metric_values, summarize, unmatched_exps
 from .published import Entry, load_slug
 from .runs import Run, load_runs
+from .sources import Source
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -128,12 +129,12 @@ def paper_context(paper: Paper, published_dir: Path, results_dir: Path, out_dir:
     entries = load_slug(published_dir, paper.slug)
     runs_by_exp = load_runs(results_dir, paper.slug)
     rows = compare(entries, runs_by_exp)
-    provenances: list[str] = []
+    sources: list[Source] = []  # footnotes, in order of first use
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        if row.entry.provenance not in provenances:
-            provenances.append(row.entry.provenance)
-        view = _row_view(row, out_dir, provenances.index(row.entry.provenance) + 1)
+        if row.entry.source not in sources:
+            sources.append(row.entry.source)
+        view = _row_view(row, out_dir, sources.index(row.entry.source) + 1)
         groups.setdefault(row.entry.table, []).append(view)
     unmatched = []
     for exp in unmatched_exps(entries, runs_by_exp):
@@ -145,7 +146,7 @@ def paper_context(paper: Paper, published_dir: Path, results_dir: Path, out_dir:
     fidelity_dir = Path(published_dir).parent / "fidelity" if fidelity_dir is None else Path(fidelity_dir)
     table = fidelity.load_slug(fidelity_dir, paper.slug)
     return {
-        "paper": paper, "groups": list(groups.items()), "footnotes": provenances,
+        "paper": paper, "groups": list(groups.items()), "footnotes": sources,
         "unmatched": unmatched, "summary": summarize(rows, [u["exp"] for u in unmatched]),
         "thresholds": _thresholds(runs_by_exp),
         "yaml_href": rel_link(yaml_path, out_dir) if yaml_path.exists() else None,

@@ -25,7 +25,13 @@ def test_html_without_any_results(tmp_path):
     cdb = Page(out / "cdb.html")
     published = [c for c in cdb.cells if "published" in c["attrs"].get("class", "")]
     assert any(c["text"].startswith("57.43") for c in published)
-    assert all(len(c["attrs"]["title"]) > 40 for c in published)  # provenance on every published cell
+    assert all(len(c["attrs"]["title"]) > 40 for c in published)  # source and cell on every published cell
+    assert {"https://paperswithcode2.com/paper/167710", "https://openaccess.thecvf.com/content/ACCV2020/html/"
+            "Sinha_Class-Wise_Difficulty-Balanced_Loss_for_Solving_Class-Imbalance_ACCV_2020_paper.html"} <= set(cdb.links)
+    assert "https://arxiv.org/abs/1901.05555v1" in Page(out / "cb.html").links  # footnote links to the source
+    seesaw = Page(out / "seesaw.html").links
+    assert "https://github.com/open-mmlab/mmdetection/blob/7e33fc52d4eae0900a18ccee79367b36e9ffff92/configs/" \
+           "seesaw_loss/README.md" in seesaw
     assert "No demo runs yet" in (out / "demo.html").read_text()
     index = Page(out / "index.html")
     assert sorted(index.links) == sorted([f"{s}.html" for s in SLUGS] + ["demo.html", "index.html"])
