@@ -147,8 +147,8 @@ def peak_bytes(step: Callable[[], None], logits: torch.Tensor, device: torch.dev
         prof.export_chrome_trace(path)
         with open(path) as fh:
             events = json.load(fh)['traceEvents']
-    # running sum of this session's alloc (+) / free (-) events; the reporter's own
-    # "Total Allocated" carries over between sessions, so it is not used
+    # running sum of this profile's alloc (+) / free (-) events; the reporter's own
+    # "Total Allocated" carries over between profiles, so it is not used
     mem = sorted((e['ts'], e['args']['Bytes']) for e in events
                  if e.get('name') == '[memory]' and e['args'].get('Device Type') == 0)
     live = peak = 0

@@ -1,7 +1,7 @@
 """COCO 2017 train/val images (Lin et al. 2014), the image source of LVIS v0.5 and v1.
 
-Archive sizes and sha256 are those of tensorflow/datasets
-``tensorflow_datasets/object_detection/lvis/checksums.tsv`` (read at commit 8be2f333).
+Archive sizes and sha256 are those of tensorflow/datasets@8be2f3338ed9ed006be8a68eb8661207f8bb3f14:
+tensorflow_datasets/object_detection/lvis/checksums.tsv.
 ``prepare`` downloads an archive (resumable, checksummed, atomic; lt_repro.data.download),
 extracts it into ``root/<split>2017/`` through a temporary folder, then writes a marker file.
 """

@@ -5,9 +5,10 @@ Layout written by ``prepare`` (what mmdet's LVIS configs read):
   <root>/lvis_v1/annotations/lvis_v1_{train,val}.json     <root>/lvis_v1/{train,val}2017 -> ../coco/...
   <root>/lvis_v0.5/annotations/lvis_v0.5_{train,val}.json <root>/lvis_v0.5/{train,val}2017 -> ../coco/...
 
-v1 archive sizes and sha256: tensorflow/datasets ``tensorflow_datasets/object_detection/lvis/checksums.tsv``
-(read at commit 8be2f333). v0.5: NO published checksum was found in any source read in this
-session (LVIS site, mmdet/detectron2 docs, TFDS), so none is given here and none is invented.
+v1 archive sizes and sha256: tensorflow/datasets@8be2f3338ed9ed006be8a68eb8661207f8bb3f14:
+tensorflow_datasets/object_detection/lvis/checksums.tsv. v0.5: no published checksum is known (that TFDS
+file lists v1 only; the LVIS site and the mmdet/detectron2 docs give none), so none is given here and none
+is invented.
 ``prepare`` therefore refuses to download v0.5 unless ``allow_unverified=True``; it then records the
 sha256 of what it got in ``<archive>.sha256`` (trust on first use) and checks later copies against it.
 """

@@ -1,6 +1,6 @@
 """Pure functions: aggregate seeds, join with published entries, decide verdicts, format the TSV.
 
-Verdicts (shared interface, lt_brief): 'not run' when no seed has the key (n = 0); 'match' when
+Verdicts (configs/published/SCHEMA.md): 'not run' when no seed has the key (n = 0); 'match' when
 |ours_mean − published| is within half a unit of the published number's last printed digit;
 'within tolerance' when |delta| <= the entry's tolerance; 'mismatch' otherwise.
 """
