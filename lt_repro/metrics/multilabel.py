@@ -1,17 +1,16 @@
 """Multi-label metrics of the Distribution-Balanced Loss track (Wu et al., ECCV 2020).
 
-Rules followed (official repository wutong16/DistributionBalancedLoss):
+Rules followed (official repository
+wutong16/DistributionBalancedLoss@14460d0acda6a3e77a8a6a5999b9746243cb1535):
 
-* ``tools/test.py`` (``--eval multiple``, the default): the scores are the raw outputs of the
-  classifier head (``SimpleClassifier.simple_test`` returns ``ClsHead``'s fc logits, no sigmoid;
-  ``eval_F1`` / ``eval_acc`` of ``mllt/core/evaluation/eval_tools.py`` threshold them at 0). The
-  mAP of each split (``dataset.class_split``: head / middle / tail) is ``eval_map`` on the
-  split's columns, and the total mAP is ``eval_map`` on all columns.
-* ``mllt/core/evaluation/mean_ap.py`` ``eval_map``: ``APs = sklearn.metrics.
-  average_precision_score(gt_labels, results, average=None)`` (one AP per class column), ``mAP =
-  APs.mean()``. (That file is stored only as ``.pyc`` in the official repository; the rule is read
-  from the copy in the fork MarkLai0317/DistributionBalancedLoss, whose ``tools/test.py`` is the
-  official one.) A split's mAP is therefore the plain mean of the per-class APs of its classes.
+* ``tools/test.py`` (``--eval multiple``, the default; lines 253-279): the scores are the raw
+  outputs of the classifier head (``SimpleClassifier.simple_test`` returns ``ClsHead``'s fc logits,
+  no sigmoid; ``eval_F1`` / ``eval_acc`` of ``mllt/core/evaluation/eval_tools.py`` threshold them
+  at 0). The mAP of each split (``dataset.class_split``: head / middle / tail) is ``eval_map`` on
+  the split's columns, and the total mAP is ``eval_map`` on all columns.
+* ``mllt/core/evaluation/mean_ap.py`` ``eval_map`` (lines 26-36): ``APs =
+  average_precision_score(gt_labels, results, None)`` (sklearn; one AP per class column), ``mAP =
+  APs.mean()``. A split's mAP is therefore the plain mean of the per-class APs of its classes.
 * ``tools/create_longtail_dataset.py``: ``class_split.pkl`` holds ``dict(head=set, middle=set,
   tail=set)`` of class indices with >= 100, 20..99 and < 20 *training* images
   (:func:`db_class_split`).

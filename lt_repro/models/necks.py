@@ -1,12 +1,14 @@
 """Necks between a pooled backbone feature and the classifier. Pure torch.
 
 ``PFCNeck``: the DB paper's 'pfc' neck (Wu et al. 2020, configs/{coco,voc}/LT_resnet50_pfc_DB.py
-``neck=dict(type='PFC', in_channels=2048, out_channels=256, dropout=0.5)``): fc -> BatchNorm1d ->
-dropout, the fc initialised kaiming-normal (fan_out) with zero bias, BatchNorm weight 1, bias 0.
-The official ``mllt/models/necks/pfc.py`` is not in the stored copy of the repository; this follows
-a copy of it in the stored public-code index (file id 7576647214, repository unnamed there), with
-its defaults (one layer, no ReLU, no normalisation). It average-pools a 4-d input itself; our
-backbones already return pooled (N, C) features.
+``neck=dict(type='PFC', in_channels=2048, out_channels=256, dropout=0.5)``), as
+wutong16/DistributionBalancedLoss@14460d0acda6a3e77a8a6a5999b9746243cb1535:mllt/models/necks/pfc.py
+``PFC``: average pool of the last stage (``forward``, lines 34-39), fc -> BatchNorm1d -> dropout
+(lines 40-43); ``init_weights`` (lines 27-31, called by ``SimpleClassifier.init_weights``): fc
+kaiming-normal (fan_out) with zero bias, BatchNorm weight 1, bias 0. The DB configs keep its defaults
+``norm=False, relu=False, layers=1``, so the second fc (``fc_hidden_1``, built but unused with one
+layer) and the LeakyReLU are left out. It average-pools a 4-d input itself; our backbones already
+return pooled (N, C) features.
 """
 from __future__ import annotations
 
