@@ -1,5 +1,5 @@
 # Softmax Equalization Loss (Tan et al., CVPR 2020) on CIFAR-100-LT (ρ = 200, the CB setting), ResNet-32.
-# Recipe: paper section 6 "Implementation Details" (text read from the paper, arXiv 2003.05176).
+# Recipe: paper section 6 "Implementation Details" (arXiv:2003.05176v2).
 # Augmentation: pad-crop-flip + AutoAugment (CIFAR-10 policy, torchvision) + Cutout 16×16, train subset only
 # (lt_repro/data/transforms.py AutoAugmentCutout). Differences: the 2 GPUs × 128 batch runs as 1 × 256.
 _base_ = ["../cb/resnet32_1xb128-200e_cifar-lt.py"]
@@ -8,7 +8,7 @@ train_dataloader = dict(
     batch_size=256,  # source: sec. 6 "total mini-batch size of 256"
     # source: sec. 6 (AutoAugment [Cubuk et al.] and Cutout [DeVries & Taylor]); policy CIFAR-10 and Cutout size 16
     # follow AutoAugment's official CIFAR code (augmentation_transforms.py cutout_numpy size=16) — EQL's own
-    # CIFAR code was not available to check
+    # CIFAR code: none in tztztztztz/eql.detectron2 or tztztztztz/eqlv2
     dataset=dict(source="cifar100", augment="autoaugment_cutout"),
 )
 test_dataloader = dict(dataset=dict(source="cifar100"))
