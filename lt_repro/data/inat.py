@@ -2,9 +2,9 @@
 
 Image archives: URLs and md5s from torchvision 0.29 ``torchvision/datasets/inaturalist.py``
 (``DATASET_URLS``/``DATASET_MD5``). Annotation JSON archives: the competition's S3 bucket (same
-host, names from the iNat 2017/2018 competition pages); we read no published checksum for them, so
-they carry none here and the parsed sizes are checked instead (2018: 437,513 train / 24,426 val,
-8,142 classes; 2017: 579,184 train / 95,986 val, 5,089 classes).
+host, URLs in visipedia/inat_comp {2017,2018}/README.md). They carry no checksum here (the 2018
+README gives md5s for its two archives, the 2017 one none); the parsed sizes are checked instead
+(2018: 437,513 train / 24,426 val, 8,142 classes; 2017: 579,184 train / 95,986 val, 5,089 classes).
 
 Lists follow classifier-balancing ``data/iNaturalist18/gen_lists.py``: the i-th image of
 ``images`` with the ``category_id`` of the i-th entry of ``annotations`` (ids must agree).
@@ -26,7 +26,9 @@ IMAGES = {
     "2017": Remote(_S3 + "2017/train_val_images.tar.gz", "train_val_images.tar.gz", md5="7c784ea5e424efaec655bd392f87301f"),
     "2018": Remote(_S3 + "2018/train_val2018.tar.gz", "train_val2018.tar.gz", md5="b1c6952ce38f31868cc50ea72d066cc3"),
 }
-ANNOTATIONS = {  # (url, files inside): names recalled from the competition pages, NOT verified here; no checksum
+# Annotation archives (url, files inside). URLs: visipedia/inat_comp@4ea5638e6f51c0a46c866305d6e0b640d40609d7:
+# {2017,2018}/README.md; those READMEs do not name the files inside. No checksum here (2018/README.md gives md5s).
+ANNOTATIONS = {
     "2017": (_S3 + "2017/train_val2017.zip", ("train2017.json", "val2017.json")),
     "2018": (_S3 + "2018/train2018.json.tar.gz", ("train2018.json",)),
     "2018-val": (_S3 + "2018/val2018.json.tar.gz", ("val2018.json",)),

@@ -3,7 +3,7 @@ Loss for Multi-Label Classification in Long-Tailed Datasets", ECCV 2020).
 
 Multi-label: ``cls_score`` (N, C) logits, ``label`` (N, C) in {0, 1}.
 
-Paper, Sec. 3 (as we read it; the paper text was not available offline):
+Paper, Sec. 3 (arXiv:2007.09654), in the form the official code below implements:
 - re-balanced weighting: for sample k and class i,
       P^C_i = (1/C) (1/n_i),  P^I(x^k) = (1/C) sum_{i: y^k_i = 1} 1/n_i,
       r^k_i = P^C_i / P^I(x^k),   r_hat^k_i = alpha + sigmoid(beta (r^k_i - mu)),
