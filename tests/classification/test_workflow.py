@@ -75,7 +75,7 @@ def test_cdb_grid(tmp_path):
 @pytest.mark.parametrize("slug,grid,n_train,gpus", [("eql", "configs/eql/cls_grid.yaml", 4, {"1", "8"}),
                                                     ("seesaw", "configs/seesaw/cls_grid.yaml", 2, {"8"})])
 def test_eql_and_seesaw_classification_grids(tmp_path, slug, grid, n_train, gpus):
-    """The one line the detection workflows (or the lead) add, in a Snakefile of its own."""
+    """The one line a paper's workflow adds to register a classification grid, in a Snakefile of its own."""
     snakefile = tmp_path / "Snakefile"
     snakefile.write_text(
         f'configfile: "{REPO}/configs/workflow.yaml"\n'
