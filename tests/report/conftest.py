@@ -28,8 +28,8 @@ def write_run():
 
 ENTRY = dict(paper="Some Paper (A et al., X 2020)", table="Table 1", dataset="CIFAR-100-LT, ρ=100",
              split="test", backbone="ResNet-32", method="CDB-CE", metric="top-1 error", value="57.43",
-             unit='"%"', direction="lower", tolerance="1.0", source="paper", cell='"Table 1, row CDB-CE, column ρ=100"',
-             exp="cifar100lt-r100_cdb-ce", key="top1_err_pct")
+             unit='"%"', direction="lower", tolerance="1.0", source="paper",
+             cell='"Table 1, row CDB-CE, column ρ=100"', exp="cifar100lt-r100_cdb-ce", key="top1_err_pct")
 SOURCES = {"paper": '{cite: "A et al., Some Paper, X 2020", open: "arXiv:2001.00001v2"}'}
 
 

@@ -26,8 +26,8 @@ def test_html_without_any_results(tmp_path):
     published = [c for c in cdb.cells if "published" in c["attrs"].get("class", "")]
     assert any(c["text"].startswith("57.43") for c in published)
     assert all(len(c["attrs"]["title"]) > 40 for c in published)  # source and cell on every published cell
-    assert {"https://paperswithcode2.com/paper/167710", "https://openaccess.thecvf.com/content/ACCV2020/html/"
-            "Sinha_Class-Wise_Difficulty-Balanced_Loss_for_Solving_Class-Imbalance_ACCV_2020_paper.html"} <= set(cdb.links)
+    assert {"https://paperswithcode2.com/paper/167710", "https://openaccess.thecvf.com/content/ACCV2020/html/Sinha_"
+            "Class-Wise_Difficulty-Balanced_Loss_for_Solving_Class-Imbalance_ACCV_2020_paper.html"} <= set(cdb.links)
     assert "https://arxiv.org/abs/1901.05555v1" in Page(out / "cb.html").links  # footnote links to the source
     seesaw = Page(out / "seesaw.html").links
     assert "https://github.com/open-mmlab/mmdetection/blob/7e33fc52d4eae0900a18ccee79367b36e9ffff92/configs/" \
