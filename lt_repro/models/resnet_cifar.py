@@ -6,8 +6,10 @@ zero-padding of the channels), global average pooling, no bias in the convolutio
 
 ``'cb'`` (default) -- Cui et al. 2019's official TensorFlow model (richardaecn/class-balanced-loss
 ``src/cifar_model.py`` + ``src/model_base.py``, version 'v1'): the shortcut subsamples by a 2×2
-average pool; PyTorch's default initialisation and BatchNorm momentum/eps (the TF code's
-decay/epsilon are flags of cifar_main.py) -- ours.
+average pool; every convolution is initialised as ``tf.layers.conv2d`` does without a
+kernel_initializer (TF 1's glorot_uniform: U(±sqrt(6 / (fan_in + fan_out))), ``xavier_uniform_``).
+BatchNorm (both variants): torch's momentum 0.1 / eps 1e-5, which are the TF code's decay 0.9 /
+epsilon 1e-5 (cifar_main.py --batch-norm-decay, --batch-norm-epsilon).
 
 ``'idelbayev'`` -- Y. Idelbayev's ``resnet.py`` (akamaster/pytorch_resnet_cifar10), the network of the
 CDB paper's official code (hitachi-rd-cv/CDB-loss ``CIFAR-LT/models/resnet.py``, an identical copy):
@@ -69,10 +71,12 @@ class ResNetCifar(nn.Module):
                 in_ch = out_ch
         self.blocks = nn.Sequential(*blocks)
         self.out_channels = 64
-        if variant == "idelbayev":
-            for m in self.modules():  # resnet.py _weights_init: kaiming_normal_ on every Conv2d
-                if isinstance(m, nn.Conv2d):
-                    nn.init.kaiming_normal_(m.weight)
+        # cb: model_base.py _conv, tf.layers.conv2d's default glorot_uniform;
+        # idelbayev: resnet.py _weights_init, kaiming_normal_ on every Conv2d
+        conv_init = nn.init.xavier_uniform_ if variant == "cb" else nn.init.kaiming_normal_
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                conv_init(m.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.blocks(self.stem(x)).mean((2, 3))

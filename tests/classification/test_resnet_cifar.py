@@ -74,7 +74,8 @@ def test_idelbayev_init_is_kaiming_normal():
     assert got == pytest.approx(kaiming, rel=0.02)  # 9 convs × 36864 weights
     torch.manual_seed(0)
     got_cb, _ = _conv_std(ResNet32(variant="cb"))
-    assert got_cb == pytest.approx(1 / math.sqrt(3 * 64 * 9), rel=0.02)  # PyTorch default (kaiming_uniform, a=√5)
+    # TF glorot_uniform: U(±sqrt(6 / (576 + 576))), std = bound / √3 (CB's tf.layers.conv2d default)
+    assert got_cb == pytest.approx(math.sqrt(6 / (2 * 64 * 9)) / math.sqrt(3), rel=0.02)
     bn = [m for m in ResNet32(variant="idelbayev").modules() if isinstance(m, nn.BatchNorm2d)]
     assert all(torch.equal(m.weight, torch.ones_like(m.weight)) and not m.bias.any() for m in bn)
 
