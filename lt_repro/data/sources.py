@@ -10,7 +10,7 @@ import torch
 from functools import partial
 
 from . import cifar, imagenet, inat, mlt, mnist
-from .images import IMAGENET_MEAN, IMAGENET_STD, decoder
+from .images import IMAGENET_MEAN, IMAGENET_STD, INAT_MEAN, INAT_STD, decoder
 from .transforms import AutoAugmentCutout, PadCropFlip, Transformed, black_fill
 
 # train-time augmentation names (LTSplitDataset ``augment``): the source's own (``train_transform`` /
@@ -76,9 +76,12 @@ _SOURCES: dict[str, Source] = {
     # ImageNet-LT adds classifier-balancing's ColorJitter(0.4, 0.4, 0.4, hue 0) to training images
     "imagenet-lt": Source(imagenet.load_lt, IMAGENET_MEAN, IMAGENET_STD, 1000,
                           decode=decoder(224, color_jitter=IMAGENET_LT_COLOR_JITTER)),
-    "imagenet": Source(imagenet.load_full, IMAGENET_MEAN, IMAGENET_STD, 1000, decode=decoder(224)),
-    "inat2017": Source(partial(inat.load, version="2017"), IMAGENET_MEAN, IMAGENET_STD, 5089, decode=decoder(224)),
-    "inat2018": Source(partial(inat.load, version="2018"), IMAGENET_MEAN, IMAGENET_STD, 8142, decode=decoder(224)),
+    # CB's ILSVRC-2012 and iNaturalist: the TPU ResNet preprocessing, iNat with its own mean/std (images.py)
+    "imagenet": Source(imagenet.load_full, IMAGENET_MEAN, IMAGENET_STD, 1000, decode=decoder(224, recipe="tpu")),
+    "inat2017": Source(partial(inat.load, version="2017"), INAT_MEAN, INAT_STD, 5089,
+                       decode=decoder(224, recipe="tpu", mean=INAT_MEAN, std=INAT_STD)),
+    "inat2018": Source(partial(inat.load, version="2018"), INAT_MEAN, INAT_STD, 8142,
+                       decode=decoder(224, recipe="tpu", mean=INAT_MEAN, std=INAT_STD)),
     # multi-label long-tailed (Wu et al. 2020): labels are (N, C) uint8 multi-hot; the DB config's
     # img_norm_cfg is ImageNet's; train/test pipelines of lt_repro/data/mlt.py (224×224, no ratio kept)
     "coco-mlt": Source(mlt.load_coco_mlt, IMAGENET_MEAN, IMAGENET_STD, mlt.NUM_CLASSES["coco-mlt"],
