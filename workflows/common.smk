@@ -1,12 +1,10 @@
-# Helpers shared by every workflow file: paths, grids and resources. No rules here.
-import json
-import shlex
+# Helpers shared by every workflow file: paths and the experiment registry. No rules here.
+# Grids are loaded, validated and expanded by lt_repro.grid; the paper files only register what it returns.
 import sys
 from pathlib import Path
 
-import yaml
+from lt_repro import grid as lt_grid
 
-SLUGS = ["cb", "eql", "seesaw", "db", "cdb"]
 DATA = config["data_root"]
 RESULTS = config["results_root"]
 WORK = config["work_root"]
@@ -22,86 +20,83 @@ wildcard_constraints:
     dataset=r"[A-Za-z0-9][A-Za-z0-9.+-]*",
 
 
-def load_grid(path):
-    """A paper's grid file: config, datasets and losses (see configs/demo/grid.yaml)."""
-    grid = yaml.safe_load(Path(path).read_text())
-    for key in ("config", "datasets", "losses"):
-        if key not in grid:
-            raise WorkflowError(f"{path}: missing key '{key}'; a grid needs config, datasets and losses")
-    return grid
+EXPERIMENTS = {}  # (slug, exp) -> (lt_grid.Experiment, its Snakemake inputs); filled by register()
+RUNS = {}  # slug -> the metrics.json files its comparison joins; filled by register()
+SPLITS = {}  # (slug, dataset) -> (lt_grid.Split, the data files it is made from); filled by register_grid()
 
 
-def run_dir(root, slug, exp, seed):
-    return f"{root}/{slug}/{exp}/seed-{seed}"
+def checked(fn, *args, **kwargs):
+    """Call an lt_grid function; a grid that does not fit its schema (workflows/schemas/) or names something
+    undefined stops the workflow with the file, the key and a "did you mean"."""
+    try:
+        return fn(*args, **kwargs)
+    except lt_grid.ConfigError as e:
+        raise WorkflowError(str(e)) from None
 
 
-def set_args(overrides):
-    """Grid overrides as `--set key=value` arguments, values in Python literal syntax."""
-    return " ".join(shlex.quote(f"{k}={v!r}") for k, v in overrides.items())
-
-
-PAPER_RUNS = {slug: [] for slug in SLUGS}  # metrics.json files each paper target needs
-EXPERIMENTS = {}  # (slug, exp) → spec; filled by the paper workflow files through register()
-
-
-def register(slug, exp, *, command, inputs, gpu=0, cpus_per_gpu=0, threads=1, mem_mb=4000, runtime_min=60, seeds=(0,)):
-    """Declare one experiment of a paper's grid; returns its metrics.json paths (one per seed).
-
-    ``command(wildcards, out_dir)`` returns the shell command that trains and writes
-    out_dir/metrics.json and out_dir/record.json. Runtime grows with the attempt number, so a
-    retry after a time-out asks for more.
-    """
-    if (slug, exp) in EXPERIMENTS:
-        raise WorkflowError(f"experiment {slug}/{exp} is registered twice")
-    EXPERIMENTS[(slug, exp)] = dict(command=command, inputs=inputs, gpu=gpu, cpus_per_gpu=cpus_per_gpu,
-                                    threads=threads, mem_mb=mem_mb, runtime_min=runtime_min)
+def metrics_files(slug, exp, seeds):
     return [f"{RESULTS}/{slug}/{exp}/seed-{s}/metrics.json" for s in seeds]
 
 
-def spec_of(wc):
+def register(experiment, *, inputs, report=True):
+    """Declare one experiment (all its seeds) for the train rule; returns its metrics.json files.
+    With report=True they are inputs of the paper's comparison (runs_of)."""
+    key = (experiment.slug, experiment.name)
+    if key in EXPERIMENTS:
+        raise WorkflowError(f"experiment {experiment.slug}/{experiment.name} is registered twice")
+    EXPERIMENTS[key] = (experiment, inputs)
+    runs = metrics_files(experiment.slug, experiment.name, experiment.seeds)
+    if report:
+        RUNS.setdefault(experiment.slug, []).extend(runs)
+    return runs
+
+
+def register_grid(slug, path, data_files):
+    """Register every experiment of a paper grid. data_files: data source -> the files its split is made
+    from (outputs of the data rules; [] for user-provided data). Returns the metrics.json files."""
+    runs = []
+    for exp in checked(lt_grid.experiments, checked(lt_grid.load_grid, path), slug=slug, data_root=DATA):
+        if exp.split.source not in data_files:
+            raise WorkflowError(f"{path}: no data rules for source '{exp.split.source}' in the {slug} workflow")
+        files = data_files[exp.split.source]
+        known = SPLITS.setdefault((slug, exp.split.dataset), (exp.split, files))
+        if known[0] != exp.split:
+            raise WorkflowError(f"{path}: dataset '{exp.split.dataset}' of '{slug}' is defined twice, differently")
+        inputs = {"config": exp.config, "split": exp.split.path, "data": files}
+        if exp.stage1:
+            inputs["stage1"] = metrics_files(slug, exp.stage1, exp.seeds)
+        runs += register(exp, inputs=inputs)
+    return runs
+
+
+def experiment_of(wc):
     try:
-        return EXPERIMENTS[(wc.slug, wc.exp)]
+        return EXPERIMENTS[(wc.slug, wc.exp)][0]
     except KeyError:
         known = sorted(e for s, e in EXPERIMENTS if s == wc.slug)
         raise WorkflowError(f"no experiment '{wc.exp}' in paper '{wc.slug}'; known: {known[:20]}") from None
 
 
-def train_command(config, *, slug, overrides, meta, launcher_gpus=0):
-    """Shell command for lt_repro.train; with GPUs it runs under torchrun, one process per GPU."""
-    def command(wc, out_dir):
-        work = run_dir(WORK, slug, wc.exp, wc.seed)
-        launch = (f"{PY} -m torch.distributed.run --standalone --nproc-per-node {launcher_gpus} -m lt_repro.train"
-                  if launcher_gpus > 1 else f"{PY} -m lt_repro.train")
-        extra = " --launcher pytorch" if launcher_gpus > 1 else ""
-        return (f"{launch} {config} --work-dir {work} --out-dir {out_dir} --seed {wc.seed} --slug {slug} "
-                f"--exp {wc.exp} --threads {config_threads()} --meta {shlex.quote(json.dumps(meta))}{extra} "
-                f"--set {set_args(overrides)}")
-    return command
+def inputs_of(wc):
+    experiment_of(wc)
+    return EXPERIMENTS[(wc.slug, wc.exp)][1]
 
 
-def config_threads():
-    return config.get("threads_per_cpu_job", 1)
-
-
-def register_demo_grid(grid, mnist_files):
-    """Register every dataset × loss of the demo grid; return the metrics.json paths."""
-    runs = []
-    for dataset, spec in grid["datasets"].items():
-        split = f"{DATA}/demo/{dataset}.split.json"
-        data = {f"{part}_dataloader.dataset.{key}": value for part in ("train", "val", "test")
-                for key, value in (("split_file", split), ("root", f"{DATA}/mnist"))}
-        for loss, overrides in grid["losses"].items():
-            meta = {"dataset": dataset, "loss": loss, "imbalance_ratio": spec["rho"], "backbone": "SmallCNN"}
-            runs += register(
-                "demo", f"{dataset}_{loss}",
-                command=train_command(grid["config"], slug="demo",
-                                      overrides={**data, **grid.get("overrides", {}), **overrides}, meta=meta),
-                inputs={"config": grid["config"], "split": split, "mnist": mnist_files},
-                threads=config_threads(), mem_mb=3000, runtime_min=30, seeds=config["demo"]["seeds"],
-            )
-    return runs
+def split_of(wc):
+    try:
+        return SPLITS[(wc.slug, wc.dataset)]
+    except KeyError:
+        raise WorkflowError(f"no dataset '{wc.dataset}' in the grids of '{wc.slug}'") from None
 
 
 def runs_of(slug):
     """The metrics.json files a paper's (or the demo's) comparison joins."""
-    return DEMO_RUNS if slug == "demo" else PAPER_RUNS.get(slug, [])
+    return RUNS.get(slug, [])
+
+
+def paper_target(slug):
+    """A paper's target: its comparison and report page, which need every run in runs_of(slug). Published
+    numbers with no run say "not run". The comparison is a direct input too: another target may already
+    have rendered a placeholder page (every page exists once any page is rendered, so that index links
+    resolve)."""
+    return [f"{RESULTS}/{slug}/comparison.tsv", f"{REPORTS}/{slug}.html"]

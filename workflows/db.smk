@@ -1,7 +1,9 @@
 # Distribution-Balanced Loss (Wu et al. 2020): multi-label COCO-MLT and VOC-MLT (configs/db/grid.yaml).
 # Data (lt_repro/data/mlt.py): the official long-tailed lists (the DB repository's appendix/), COCO 2017 with
-# its instances annotations (images shared with the LVIS rules: coco_images, COCO_MARKERS of detection.smk,
-# included before this file), VOC 2012 trainval + VOC 2007 test.
+# its instances annotations (images shared with the LVIS rules: coco_images and COCO_MARKERS of lvis.smk),
+# VOC 2012 trainval + VOC 2007 test.
+import os
+
 _COCO, _VOC = f"{DATA}/coco", f"{DATA}/voc-mlt"
 _APPENDIX = {"coco-mlt": [f"{_COCO}/longtail2017/{n}" for n in ("img_id.pkl", "class_freq.pkl", "class_split.pkl")],
              "voc-mlt": [f"{_VOC}/longtail2012/{n}" for n in ("img_id.txt", "class_freq.pkl", "class_split.pkl")]}
@@ -13,9 +15,12 @@ _VOC_TARS = [f"{_VOC}/.VOC2012.complete", f"{_VOC}/.VOC2007.complete"]
 _TORCH_HOME = os.environ.get("TORCH_HOME") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "torch")
 _RESNET50 = os.path.join(_TORCH_HOME, "hub", "checkpoints", "resnet50-0676ba61.pth")
-SOURCE_ROOT.update({"coco-mlt": "coco", "voc-mlt": "voc-mlt"})
-SOURCE_FILES.update({"coco-mlt": _APPENDIX["coco-mlt"] + _COCO_JSON + COCO_MARKERS + [_RESNET50],
-                     "voc-mlt": _APPENDIX["voc-mlt"] + _VOC_TARS + [_RESNET50]})
+DB_DATA = {  # data source -> the files its split is made from (register_grid's data_files)
+    "coco-mlt": _APPENDIX["coco-mlt"] + _COCO_JSON + COCO_MARKERS + [_RESNET50],
+    "voc-mlt": _APPENDIX["voc-mlt"] + _VOC_TARS + [_RESNET50],
+}
+
+register_grid("db", "configs/db/grid.yaml", DB_DATA)
 
 
 localrules:
@@ -31,8 +36,6 @@ rule fetch_resnet50_imagenet:
         py=PY,
     log:
         f"{WORK}/logs/data/resnet50-imagenet.log",
-    conda:
-        "../environment.yml"
     shell:
         "{params.py} -c \"import torchvision; torchvision.models.resnet50(weights='IMAGENET1K_V1')\" > {log} 2>&1"
 
@@ -47,8 +50,6 @@ rule fetch_coco_mlt:
         root=lambda wc, output: Path(output[0]).parent.parent,  # <root>/longtail2017/img_id.pkl
     log:
         f"{WORK}/logs/data/coco-mlt.log",
-    conda:
-        "../environment.yml"
     shell:
         "{params.py} -m lt_repro.data fetch coco-mlt --root {params.root} > {log} 2>&1"
 
@@ -61,10 +62,10 @@ rule fetch_voc_mlt:
         root=lambda wc, output: Path(output[0]).parent.parent,  # <root>/longtail2012/img_id.txt
     log:
         f"{WORK}/logs/data/voc-mlt.log",
-    conda:
-        "../environment.yml"
     shell:
         "{params.py} -m lt_repro.data fetch voc-mlt --root {params.root} > {log} 2>&1"
 
 
-PAPER_RUNS["db"] += register_classification_grid("db", "configs/db/grid.yaml")
+rule db:
+    input:
+        paper_target("db"),

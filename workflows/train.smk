@@ -1,26 +1,28 @@
 # One training rule for every paper. Each paper's workflow file registers its experiments with
-# `register(slug, exp, ...)` (common.smk); the rule looks the spec up by (slug, exp).
+# `register` / `register_grid` (common.smk); the rule looks the experiment up by (slug, exp) and runs
+# the command lt_repro.grid.command renders for it.
 # Checkpoints live in work_dirs/ (a param, not an output): a failed or preempted attempt deletes
 # nothing there, and the retry resumes from the last checkpoint.
 
 
 rule train:
     input:
-        unpack(lambda wc: spec_of(wc)["inputs"]),
+        unpack(inputs_of),
     output:
         metrics=f"{RESULTS}/{{slug}}/{{exp}}/seed-{{seed}}/metrics.json",
         record=f"{RESULTS}/{{slug}}/{{exp}}/seed-{{seed}}/record.json",
     params:
-        command=lambda wc, output: spec_of(wc)["command"](wc, Path(output.metrics).parent),
+        command=lambda wc, output: lt_grid.command(
+            experiment_of(wc), wc.seed, python=PY, work_root=WORK, out_dir=Path(output.metrics).parent,
+            threads=config["threads_per_cpu_job"],
+        ),
     log:
         f"{WORK}/logs/{{slug}}/{{exp}}/seed-{{seed}}.log",
-    threads: lambda wc: spec_of(wc)["threads"]
+    threads: lambda wc: experiment_of(wc).resources.threads
     resources:
-        gpu=lambda wc: spec_of(wc)["gpu"],
-        cpus_per_gpu=lambda wc: spec_of(wc)["cpus_per_gpu"],
-        mem_mb=lambda wc: spec_of(wc)["mem_mb"],
-        runtime=lambda wc, attempt: spec_of(wc)["runtime_min"] * attempt,
-    conda:
-        "../environment.yml"
+        gpu=lambda wc: experiment_of(wc).resources.gpu,
+        cpus_per_gpu=lambda wc: experiment_of(wc).resources.cpus_per_gpu,
+        mem_mb=lambda wc: experiment_of(wc).resources.mem_mb,
+        runtime=lambda wc, attempt: experiment_of(wc).resources.runtime_min * attempt,
     shell:
         "{params.command} > {log} 2>&1"

@@ -1,19 +1,17 @@
-"""The DB track end to end on the CPU: its grid through the real Snakemake (dry run), and the VOC-MLT
-DB-Focal cell trained and tested through lt_repro.train on a VOC-format fixture (grid entries applied
-as the workflow applies them), its metrics.json joined with configs/published/db.yaml."""
+"""The DB track end to end on the CPU: the VOC-MLT DB-Focal cell of configs/db/grid.yaml trained and tested
+through lt_repro.train on a VOC-format fixture (its overrides as lt_repro.grid expands them for the workflow),
+its metrics.json joined with configs/published/db.yaml. The grid's expansion: tests/test_grid.py."""
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from lt_repro.data import mlt
+from lt_repro.grid import experiments, load_grid
 
 from .fixtures import write_db_appendix, write_jpeg, write_voc_xml
-from .test_workflow import dry_run, job_counts, train_resources
 
 pytest.importorskip("mmdet")
 REPO = Path(__file__).resolve().parents[2]
@@ -54,33 +52,19 @@ def write_voc_mlt_fixture(root: Path, n_train: int = 10, n_test: int = 6) -> Pat
     return root
 
 
-def test_db_grid(tmp_path):
-    out = dry_run(tmp_path, "db", None, "-p")
-    counts = job_counts(out)
-    assert counts["train"] == 2 * 3 and counts["classification_split"] == 2
-    assert counts["fetch_coco_mlt"] == counts["fetch_voc_mlt"] == counts["coco_images"] == 1
-    res = train_resources(out)
-    assert set(res) == {f"{d}_{l}" for d in ("coco-mlt", "voc-mlt") for l in ("db-focal", "bce", "focal")}
-    assert res["voc-mlt_db-focal"]["gpu"] == "1"
-    cmd = next(b for b in out.split("rule train:")[1:] if "exp=voc-mlt_db-focal," in b)
-    assert re.search(r"model\.loss\.mu=0\.3\s", cmd) and re.search(r"model\.loss\.lambda_=5\.0\s", cmd)
-    cmd = next(b for b in out.split("rule train:")[1:] if "exp=coco-mlt_db-focal," in b)
-    assert re.search(r"model\.loss\.mu=0\.2\s", cmd) and re.search(r"model\.num_classes=80\s", cmd)
-
-
 def test_voc_mlt_db_focal_cell_trains_tests_and_joins_db_table(tmp_path):
     root = write_voc_mlt_fixture(tmp_path / "voc")
     split = tmp_path / "voc-mlt.split.json"
     split.write_text(json.dumps(mlt.split("voc-mlt", root, check=False)))
-    grid = yaml.safe_load((REPO / "configs/db/grid.yaml").read_text())
-    spec = grid["datasets"]["voc-mlt"]
+    cell = next(e for e in experiments(load_grid(REPO / "configs/db/grid.yaml"), slug="db")
+                if e.name == "voc-mlt_db-focal")
     sets = {f"{p}_dataloader.{k}": v for p in ("train", "test") for k, v in (
         ("num_workers", 0), ("dataset.root", str(root)), ("dataset.split_file", str(split)),
         ("dataset.source", "voc-mlt"), ("dataset.image_size", 64))}
-    sets.update({**spec["overrides"], **grid["losses"]["db-focal"], **spec["loss_overrides"]["db-focal"],
+    sets.update({**{k: v for k, v in cell.overrides.items() if not k.endswith((".split_file", ".root"))},
                  "model.backbone.weights": None,  # no download in tests: random init, same architecture
                  "train_cfg.max_epochs": 1, "env_cfg.dist_cfg.backend": "gloo", "env_cfg.cudnn_benchmark": False})
-    args = [str(REPO / grid["config"]), "--work-dir", str(tmp_path / "w"), "--out-dir", str(tmp_path / "o"),
+    args = [str(REPO / cell.config), "--work-dir", str(tmp_path / "w"), "--out-dir", str(tmp_path / "o"),
             "--seed", "0", "--slug", "db", "--exp", "voc-mlt_db-focal", "--threads", "1", "--no-progress",
             "--set", *[f"{k}={v!r}" for k, v in sets.items()]]
     res = subprocess.run([sys.executable, "-c", PINNED_TRAIN, str(root), *args], cwd=REPO, capture_output=True,

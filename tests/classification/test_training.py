@@ -11,6 +11,7 @@ import torch
 import yaml
 
 from lt_repro.data import __main__ as data_cli
+from lt_repro.grid import experiments, load_grid
 
 from .fixtures import write_cifar10, write_cifar100
 
@@ -38,10 +39,10 @@ def test_cb_cifar10_focal_grid_cell(tmp_path):
     split = tmp_path / "s.json"
     assert data_cli.main(["split", "cifar10", "--root", str(root), "--rho", "10", "--protocol", "cui2019",
                           "--seed", "0", "--out", str(split)]) == 0
-    grid = yaml.safe_load((REPO / "configs/cb/grid.yaml").read_text())
-    spec = grid["datasets"]["cifar10lt-r50"]  # merged as workflows/classification.smk does
-    overrides = {**spec["overrides"], **grid["losses"]["cb-focal"], **spec["loss_overrides"]["cb-focal"]}
-    m = train(grid["config"], split, root, tmp_path, overrides)
+    cell = next(e for e in experiments(load_grid(REPO / "configs/cb/grid.yaml"), slug="cb")
+                if e.name == "cifar10lt-r50_cb-focal")  # the workflow's overrides, but this test's data
+    overrides = {k: v for k, v in cell.overrides.items() if not k.endswith((".split_file", ".root"))}
+    m = train(cell.config, split, root, tmp_path, overrides)
     assert m["num_samples"] == 20 and len(m["per_class_acc_pct"]) == 10
     assert 0 <= m["top1_err_pct"] <= 100 and not any(k.startswith("best_val/") for k in m)  # no validation split
     assert 0 <= m["top5_err_pct"] <= m["top1_err_pct"]          # 10 classes: top-5 is written

@@ -1,4 +1,7 @@
-"""Dry runs of the detection grids: job counts, 8-GPU resources and the torchrun command line."""
+"""The LVIS cells of workflows/seesaw.smk and eql.smk (tables there, not grid files) through the real Snakemake
+(dry runs): each is one 8-GPU lt_repro.detect job on the config of its cell. The command itself is rendered by
+lt_repro.grid.command (tests/test_grid.py); the job counts per target: tests/workflow/test_paper_targets.py."""
+import os
 import re
 import subprocess
 import sys
@@ -6,42 +9,46 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("snakemake")
+pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
-def dry_run(tmp_path, target):
-    exe = Path(sys.executable).with_name("snakemake")
-    proc = subprocess.run([str(exe), "-n", "-p", "--snakefile", str(REPO / "Snakefile"), "-d", str(REPO), target],
-                          capture_output=True, text=True, timeout=300)
+
+
+def train_jobs(tmp_path, target):
+    """exp -> the text of its train job in `snakemake -n -p <target>`."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    roots = [f"{k}_root={tmp_path}/{k}" for k in ("data", "results", "work", "reports")]
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "-p", target, "--config", *roots], cwd=REPO,
+                          capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    out = proc.stdout + proc.stderr
-    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out.split("Job stats:")[1].split("\n\n")[0], re.M))
-    return out, {k: int(v) for k, v in counts.items()}
+    jobs = [block.split("\n\n")[0] for block in proc.stdout.split("rule train:")[1:]]
+    return {re.search(r"exp=([^,\s]+)", j).group(1): j for j in jobs}
 
 
-def _train_jobs(out):
-    """Each train job's text, up to the blank line that ends it."""
-    return [block.split("\n\n")[0] for block in out.split("rule train:")[1:]]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("target,n_train,model", [("seesaw", 14, "lvis-v1_"), ("eql", 12, "lvis-v05_")])
-def test_dry_run(tmp_path, target, n_train, model):
-    out, counts = dry_run(tmp_path, target)
-    # other workflow files may add non-LVIS cells (ImageNet-LT, CIFAR-LT) to the same paper target
-    assert counts["train"] >= n_train and counts["lvis_annotations"] == 1 and counts["coco_images"] == 1
-    jobs = [j for j in _train_jobs(out) if f"exp={model}" in j]
-    assert len(jobs) == n_train
-    for job in jobs:
+@pytest.mark.parametrize("target,prefix,n", [("seesaw", "lvis-v1_", 14), ("eql", "lvis-v05_", 12)])
+def test_lvis_cells(tmp_path, target, prefix, n):
+    jobs = {exp: j for exp, j in train_jobs(tmp_path, target).items() if exp.startswith(prefix)}
+    assert len(jobs) == n
+    for exp, job in jobs.items():
         assert "gpu=8," in job and "cpus_per_gpu=4" in job
-        assert "torch.distributed.run --standalone --nproc-per-node 8 -m lt_repro.detect" in job
-        assert "--launcher pytorch" in job
+        assert "--nproc-per-node 8 -m lt_repro.detect configs/" in job and "--eval-only" not in job
+        config = re.search(r"lt_repro\.detect (\S+)", job).group(1)
+        sampler = "rfs" if "_rfs" in exp else "random"
+        assert config.endswith(f"-{sampler}.py") and Path(REPO / config).is_file()
+        wrapped = "train_dataloader.dataset.dataset.data_root" in job  # RFS wraps the train set
+        assert wrapped == (sampler == "rfs")
     if target == "seesaw":
-        random_jobs = [j for j in jobs if "_random" in j.split("wildcards:")[1].split("\n")[0]]
-        assert len(random_jobs) == 6 and all("lvis-v1-random.py" in j for j in random_jobs)
-        assert sum("-1x_ce_rfs, seed=" in j for j in jobs) == 2
+        assert sum("_random" in exp for exp in jobs) == 6 and sum("-1x_ce_rfs" in exp for exp in jobs) == 2
+        assert sum("normed-mask" in exp for exp in jobs) == 6
+    else:
+        assert sum("-paper_" in exp for exp in jobs) == 6
 
 
-@pytest.mark.slow
-def test_zoo_dry_run(tmp_path):
-    out, counts = dry_run(tmp_path, "seesaw_zoo")
-    assert counts["zoo_checkpoint"] == 12 and counts["train"] == 12
-    assert out.count("--eval-only data/checkpoints/") == 12
+def test_zoo_cells_evaluate_the_released_weights(tmp_path):
+    jobs = train_jobs(tmp_path, "seesaw_zoo")
+    assert len(jobs) == 12 and all("_seesaw-zoo_" in exp for exp in jobs)
+    for exp, job in jobs.items():
+        weights = re.search(r"--eval-only (\S+)", job).group(1)
+        assert weights.startswith(f"{tmp_path}/data/checkpoints/") and weights in job.split("output:")[0]  # an input
+        sampler = "rfs" if "_rfs" in exp else "random"
+        assert ("_sample1e-3_" in weights) == (sampler == "rfs") and ("normed_mask" in weights) == ("normed" in exp)

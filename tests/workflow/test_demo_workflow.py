@@ -1,6 +1,8 @@
-"""The demo target through the real Snakemake: lint, dry run, and a reduced end-to-end run."""
+"""The demo target through the real Snakemake: lint, and a reduced end-to-end run. The dry runs of every
+target: test_paper_targets.py."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,24 +37,18 @@ def job_counts(stdout: str) -> dict[str, int]:
     return counts
 
 
-def test_lint_is_clean():
+# Every rule runs lt_repro with the interpreter Snakemake runs in (sys.executable: the project .venv, set up by
+# scripts/setup.sh), so no rule declares a conda environment or container; the linter's request for one is the
+# only lint allowed. environment.yml is for conda users who build that environment themselves.
+SOFTWARE_LINT = "Specify a conda environment or container for each rule."
+
+
+def test_lint_is_clean_but_for_the_software_environment():
     res = snakemake("--lint", check=False)
-    assert res.returncode == 0, res.stdout + res.stderr
-
-
-def test_demo_dry_run_lists_the_whole_grid(tmp_path):
-    res = snakemake("-n", "demo", "--config", f"results_root={tmp_path}/r", f"data_root={tmp_path}/d",
-                    f"work_root={tmp_path}/w", f"reports_root={tmp_path}/rep")
-    counts = job_counts(res.stdout)
-    assert counts["train"] == 5 * 2 * 2  # losses × imbalance ratios × seeds
-    assert counts["demo_split"] == 2 and counts["demo_mnist"] == 1
-    assert counts["compare"] == 1 and counts["report_page"] == 1
-
-
-@pytest.mark.parametrize("target", ["cb", "eql", "seesaw", "db", "cdb"])
-def test_every_paper_target_resolves(tmp_path, target):
-    res = snakemake("-n", target, "--config", f"results_root={tmp_path}/r", f"reports_root={tmp_path}/rep")
-    assert "report_page" in job_counts(res.stdout)
+    out = res.stdout + res.stderr
+    lints = re.findall(r"^ {4}\* (.+?):$", out, re.M)
+    assert set(lints) <= {SOFTWARE_LINT}, out
+    assert res.returncode == 0 or (lints and "Lints for rule train " in out), out  # it linted the workflow
 
 
 def test_unknown_target_is_a_clear_error():
