@@ -17,6 +17,7 @@ import pytest
 
 from lt_repro.report.html import SLUGS, render_all
 
+from ._fidelity_fixture import GITHUB_LINE, TABLE, write_table
 from ._pages import Page
 from .test_report_html import PUBLISHED
 
@@ -31,6 +32,9 @@ window.addEventListener('load', function () {
   Array.prototype.forEach.call(document.links, function (a) { lines.push('LINK ' + a.href); });
   Array.prototype.forEach.call(document.querySelectorAll('table'), function (t) {
     lines.push('TABLE ' + t.rows.length + ' ' + t.offsetWidth + 'x' + t.offsetHeight);
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('table.deviations tbody tr'), function (r) {
+    lines.push('DEVIATION ' + r.id + ' ' + r.offsetHeight);
   });
   var pre = document.createElement('pre');
   pre.id = 'probe';
@@ -69,6 +73,7 @@ def probe(tmp_path: Path, page: Path) -> dict:
         "images": [line.split()[1:] for line in lines if line.startswith("IMG ")],
         "links": [line[5:] for line in lines if line.startswith("LINK ")],
         "tables": [tuple(line.split()[1:]) for line in lines if line.startswith("TABLE ")],
+        "deviations": [tuple(line.split()[1:]) for line in lines if line.startswith("DEVIATION ")],
         "dom": dom,
     }
 
@@ -80,7 +85,7 @@ def _existing_local(url: str) -> bool:
 
 def test_report_in_headless_chromium(tmp_path, results):
     out = tmp_path / "reports"
-    render_all(results, PUBLISHED, out)
+    render_all(results, PUBLISHED, out, fidelity_dir=write_table(tmp_path / "fidelity").parent)
 
     index = probe(tmp_path, out / "index.html")
     targets = [u for u in index["links"] if u.startswith("file:")]
@@ -103,6 +108,15 @@ def test_report_in_headless_chromium(tmp_path, results):
     assert "57.50 ± 0.71 (n=2)" in cdb["dom"]
     metrics = [u for u in cdb["links"] if u.endswith("metrics.json")]
     assert len(metrics) == 3 and all(_existing_local(u) for u in metrics)
+
+    cb = probe(tmp_path, out / "cb.html")  # the fixture table: its non-'same' rows, laid out, with their links
+    assert "Deviations from the official code" in cb["dom"]
+    expected = [f"fidelity-{r['id']}" for r in TABLE["rows"] if r["verdict"] != "same"]
+    assert [row_id for row_id, _ in cb["deviations"]] == expected
+    assert all(int(height) > 0 for _, height in cb["deviations"])
+    files = [u for u in cb["links"] if u.startswith("file:") and "#" not in u]  # ours_at, the tables' yaml
+    assert GITHUB_LINE in cb["links"] and any(u.endswith(".py") for u in files) and all(map(_existing_local, files))
+    assert "No fidelity table for this paper yet" in cdb["dom"]
 
     shot = tmp_path / "demo.png"
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1300,1500", "--hide-scrollbars",
