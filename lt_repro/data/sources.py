@@ -1,7 +1,7 @@
 """Image sources by name: how to load a split's arrays and turn them into normalised tensors."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -30,23 +30,44 @@ class Source:
     decode: Callable[[np.ndarray, str], Sequence[torch.Tensor]] | None = None
 
     def images_for(self, images: np.ndarray, subset: str, augment: str | None = "default",
-                   image_size: int | None = None):
+                   image_size: int | None = None, mean: Sequence[float] | None = None,
+                   std: Sequence[float] | None = None):
         """What LTSplitDataset indexes: tensors, augmented on access for 'train' only (``augment``,
         one of :data:`AUGMENTS`); 'val' and 'test' are never augmented. ``image_size``: the crop
-        size of file-based sources (default: the source's, 224 px)."""
+        size of file-based sources (default: the source's, 224 px). ``mean``/``std``: normalise an
+        array source with these per-channel statistics instead of its own (:meth:`normalised`)."""
         if augment not in AUGMENTS:
             raise ValueError(f"augment must be one of {AUGMENTS}, got {augment!r}; set it in the dataset config")
+        if (mean is None) != (std is None):
+            raise ValueError("give mean and std together (per-channel statistics of the normalisation)")
         if self.decode is not None:
             if augment != "default":
                 raise ValueError(f"augment={augment!r} is not available for file-based sources; use 'default'")
+            if mean is not None:
+                raise ValueError("mean/std apply to array sources (MNIST, CIFAR) only; remove them from the dataset config")
             return self.decode(images, subset, image_size)
         if image_size is not None:
             raise ValueError("image_size applies to file-based sources (ImageNet, iNaturalist) only; "
                              "remove it from the dataset config")
+        if mean is not None:
+            return self.normalised(mean, std).images_for(images, subset, augment)
         if subset == "train" and augment == "autoaugment_cutout":
             return Transformed(self.to_uint8(images), AutoAugmentCutout(self.mean, self.std))
         x = self.to_tensor(images)
         return Transformed(x, self.train_transform) if subset == "train" and augment and self.train_transform else x
+
+    def normalised(self, mean: Sequence[float], std: Sequence[float]) -> "Source":
+        """This source with other normalisation statistics; the crop padding stays black (the
+        normalised value of a zero pixel), as when the raw image is padded before normalising."""
+        if len(mean) != len(self.mean) or len(std) != len(self.std):
+            raise ValueError(f"mean/std need {len(self.mean)} values (one per channel), got {list(mean)}, {list(std)}")
+        mean, std = tuple(map(float, mean)), tuple(map(float, std))
+        transform = self.train_transform
+        if isinstance(transform, PadCropFlip):
+            transform = PadCropFlip(transform.pad, transform.size, black_fill(mean, std))
+        elif transform is not None:
+            raise ValueError(f"cannot re-normalise the train transform {type(transform).__name__}")
+        return replace(self, mean=mean, std=std, train_transform=transform)
 
     @staticmethod
     def to_uint8(images: np.ndarray) -> torch.Tensor:
