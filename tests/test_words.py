@@ -20,11 +20,13 @@ PHRASES = {  # name -> case-insensitive pattern
     "file id": r"\bfile ids?\b",
     "stored ... index": r"\bstored\b[\w\s,.()/-]{0,40}\bindex\b",
     "public-code index": r"\bpublic[- ]code index\b",
+    "code index": r"\bcode index\b|\bthe index (holds|cannot|does not name)\b",
     "lt_brief": r"\blt_brief\b",
     "the brief": r"\b(the|our) brief\b|\bbrief of the\b",
     "the lead": r"\bthe lead\b",
     "find_string": r"\bfind_string\b",
     "read_file": r"\bread_file\b",
+    "find_files": r"\bfind_(files|repos)\b",
 }
 
 
@@ -76,6 +78,8 @@ def test_no_working_notes(lines, name):
     ("the lead", "the lead should map it", "the leading digit; lead-acid"),
     ("find_string", "find_string/read_file", "find_strings_in"),
     ("read_file", "read_file id 67230096513", "path.read_text()"),
+    ("find_files", "where the code index (find_files, repo x) holds it", "files found by rglob"),
+    ("code index", "the index cannot say whether that commit", "an index of the rows; source code, indexed"),
 ])
 def test_phrases_catch_notes_and_spare_ordinary_words(name, caught, passed):
     rx = re.compile(PHRASES[name], re.IGNORECASE)
