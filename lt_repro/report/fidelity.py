@@ -27,7 +27,6 @@ ROW_REQUIRED = ("id", "stage", "applies", "item", "ours", "ours_at", "official",
 ROW_OPTIONAL = ("why", "checks")
 CHECK_REQUIRED = ("config", "key", "value")
 CHECK_OPTIONAL = ("grid", "cell")
-AXES = {"datasets": "dataset", "backbones": "backbone", "losses": "loss"}  # grid section -> cell axis
 REL_TOL = 1e-9
 
 _ID = re.compile(r"[a-z0-9._-]+")
@@ -211,33 +210,46 @@ def check_ours_at(text: str, repo: Path) -> None:
 
 
 @lru_cache(maxsize=None)
-def _grid(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def _grid_cells(path: Path) -> tuple[list[str], tuple]:
+    """The axes of ``configs/<slug>/<grid>.yaml`` and its experiments, as the workflow expands them (the demo
+    grid, configs/demo/grid.yaml, is datasets x losses)."""
+    from lt_repro import grid as grids  # jsonschema, only for checks that name a grid
+
+    try:
+        if path.parent.name == "demo":
+            demo = grids.load_demo_grid(path)
+            return ["dataset", "loss"], tuple(grids.demo_experiments(demo, data_root="data", seeds=(0,), threads=1))
+        grid = grids.load_grid(path)
+    except grids.ConfigError as err:
+        raise FidelityError(str(err)) from None
+    axes = ["dataset"] + (["backbone"] if grid.backbones else []) + ["loss"]
+    return axes, tuple(grids.experiments(grid, slug=path.parent.name))
 
 
-def grid_configs(grid: dict) -> set[str]:
-    """The config files a grid's jobs use: the top-level one, per-dataset ones, the decoupled stage's."""
-    out = {grid["config"]} | {s["config"] for s in grid["datasets"].values() if "config" in s}
-    return out | ({grid["decoupled"]["config"]} if "decoupled" in grid else set())
-
-
-def _check_cell(grid_path: str, grid: dict, config: str, cell) -> tuple[tuple[str, str], ...]:
+def cell_experiment(grid_path: str, cell: dict, config: str, repo: str | Path = REPO):
+    """The experiment (``lt_repro.grid.Experiment``) the workflow trains for ``cell`` with ``config``: one value per
+    axis (dataset, loss, and backbone when the grid has backbones); a decoupled stage is told apart by its config.
+    Swap point: everything the checks know about grids goes through here and ``_grid_cells``."""
     if not isinstance(cell, dict):
         raise FidelityError(f"'cell' must be a mapping of axis: value, got {cell!r}.")
-    axes = [AXES[s] for s in AXES if s in grid]
+    axes, cells = _grid_cells(Path(repo) / grid_path)
     if set(cell) != set(axes):
         raise FidelityError(f"cell {cell} must name exactly the axes of {grid_path}: {', '.join(axes)}.")
-    for section, axis in AXES.items():
-        if axis in cell and cell[axis] not in grid[section]:
-            raise FidelityError(f"cell {axis} {cell[axis]!r} is not under '{section}' of {grid_path} "
-                                f"({', '.join(map(str, grid[section]))}).")
-    spec = grid["datasets"][cell["dataset"]]
-    if cell["loss"] not in spec.get("losses", grid["losses"]):
-        raise FidelityError(f"loss {cell['loss']!r} is not a cell of dataset {cell['dataset']!r} in {grid_path}.")
-    if config not in grid_configs(grid):
-        raise FidelityError(f"config {config} is not one of the configs of {grid_path} "
-                            f"({', '.join(sorted(grid_configs(grid)))}).")
-    return tuple((a, str(cell[a])) for a in axes)
+    for exp in cells:
+        if exp.config == config and all(exp.meta[a] == cell[a] for a in axes):
+            return exp
+    of_config = [e for e in cells if e.config == config]
+    if not of_config:
+        configs = sorted({e.config for e in cells})
+        raise FidelityError(f"config {config} is not one of the configs of {grid_path} ({', '.join(configs)}).")
+    options = {a: sorted({str(e.meta[a]) for e in of_config}) for a in axes}
+    raise FidelityError(f"{grid_path} has no cell {cell} with config {config}; its cells there take "
+                        + "; ".join(f"{a} in {', '.join(v)}" for a, v in options.items()) + ".")
+
+
+def cell_overrides(grid_path: str, cell: dict, config: str, repo: str | Path = REPO) -> dict:
+    """The ``--set`` overrides of the cell's training job, in the order they are applied (lt_repro.grid)."""
+    return cell_experiment(grid_path, cell, config, repo).overrides
 
 
 def _parse_check(where: str, row_id: str, index: int, raw, repo: Path) -> Check:
@@ -254,9 +266,10 @@ def _parse_check(where: str, row_id: str, index: int, raw, repo: Path) -> Check:
     cell: tuple = ()
     if "grid" in raw:
         try:
-            cell = _check_cell(raw["grid"], _grid(repo / raw["grid"]), raw["config"], raw["cell"])
+            cell_experiment(raw["grid"], raw["cell"], raw["config"], repo)
         except FidelityError as err:
             raise FidelityError(f"{where}: field 'cell': {err}") from None
+        cell = tuple((str(k), v) for k, v in raw["cell"].items())
     if isinstance(raw["value"], str) and _looks_numeric(raw["value"]):
         raise FidelityError(f"{where}: field 'value': {raw['value']!r} is a string to YAML. Fix: write the "
                             "number with a dot and unquoted, e.g. 1.0e-4 (YAML reads 1e-4 as text).")
@@ -342,27 +355,12 @@ def load_all(fidelity_dir: str | Path, repo: str | Path = REPO) -> dict[str, Tab
 
 # --- checks: the value in the merged mmengine config ---------------------------------------------------------
 
-def cell_overrides(grid: dict, cell: dict, config: str, slug: str, data_root: str = "data") -> dict:
-    """The ``--set`` overrides workflows/classification.smk gives the cell's job (``_register_cell``, or
-    ``_register_decoupled`` when ``config`` is the decoupled stage's): data, the dataset's overrides, the
-    backbone's, the loss's, then the dataset's loss_overrides. The data folder (``root``) is left as the
-    config has it: it depends on the site and holds no recipe value."""
-    spec = grid["datasets"][cell["dataset"]]
-    split = f"{data_root}/splits/{slug}/{cell['dataset']}.split.json"
-    parts = spec.get("parts", grid.get("parts", ["train", "test"]))
-    data = {f"{part}_dataloader.dataset.{key}": value for part in parts
-            for key, value in (("split_file", split), ("source", spec["source"]))}
-    decoupled = "decoupled" in grid and config == grid["decoupled"]["config"]
-    backbone = {} if decoupled or "backbone" not in cell else grid["backbones"][cell["backbone"]]
-    return {**data, **spec.get("overrides", {}), **backbone, **grid["losses"][cell["loss"]],
-            **spec.get("loss_overrides", {}).get(cell["loss"], {})}
-
-
 @lru_cache(maxsize=None)
 def _config(path: Path):
     from mmengine.config import Config
 
-    return Config.fromfile(str(path))
+    # values only: the config's custom_imports (the project's registered components) are not needed to read them
+    return Config.fromfile(str(path), import_custom_modules=False)
 
 
 def merged_config(check: Check, repo: str | Path = REPO):
@@ -372,9 +370,10 @@ def merged_config(check: Check, repo: str | Path = REPO):
     repo = Path(repo)
     cfg = copy.deepcopy(_config(repo / check.config))
     if check.grid:
-        grid = _grid(repo / check.grid)
-        slug = Path(check.grid).parent.name
-        apply_overrides(cfg, cell_overrides(grid, dict(check.cell), check.config, slug), source=check.grid)
+        try:
+            apply_overrides(cfg, cell_overrides(check.grid, dict(check.cell), check.config, repo), source=check.grid)
+        except KeyError as err:  # ConfigKeyError: the grid sets a key the config lacks (lt_repro.train refuses it too)
+            raise FidelityError(f"{check.label}: {err}") from None
     return cfg
 
 
@@ -413,8 +412,10 @@ def values_equal(actual, expected, rel_tol: float = REL_TOL) -> bool:
 
 
 def _plain(x):
+    """Plain dicts and lists, without the '_scope_' that mmengine writes into configs inherited across packages
+    (``mmdet::`` bases): registry bookkeeping, not a recipe value."""
     if isinstance(x, Mapping):
-        return {k: _plain(v) for k, v in x.items()}
+        return {k: _plain(v) for k, v in x.items() if k != "_scope_"}
     if isinstance(x, (list, tuple)):
         return [_plain(v) for v in x]
     return x
@@ -429,10 +430,12 @@ class CheckResult:
 
 
 def evaluate_check(check: Check, table_path: str | Path = "", repo: str | Path = REPO) -> CheckResult:
-    """Load the merged config of ``check`` and compare the value at its key; never raises for a bad key."""
+    """Load the merged config of ``check`` and compare the value at its key; a key the config (or the grid's
+    overrides) does not have is a failed check, not an exception."""
     where = f"{table_path}: {check.label}" if table_path else check.label
+    cfg = merged_config(check, repo)
     try:
-        actual = resolve_key(merged_config(check, repo), check.key)
+        actual = resolve_key(cfg, check.key)
     except KeyError as err:
         msg = str(err.args[0]) if err.args else str(err)
         return CheckResult(check, False, None, f"{where}: {msg}")

@@ -141,7 +141,8 @@ def test_bad_checks(tmp_path):
                       "'loss': 'cb-focal'} must name exactly the axes of"))
     _raises(tmp_path, _row(fidelity_table(), 0, checks=[_cell_check(cell={"dataset": "inat2019", "backbone": "resnet50",
                                                                           "loss": "cb-focal"})]),
-            re.escape("cell dataset 'inat2019' is not under 'datasets'"))
+            re.escape(f"{CB_GRID} has no cell {{'dataset': 'inat2019', 'backbone': 'resnet50', 'loss': 'cb-focal'}} "
+                      f"with config {CB_CONFIG}; its cells there take dataset in ") + ".*inat2018")
     cifar = "configs/cb/resnet32_1xb128-200e_cifar-lt.py"
     _raises(tmp_path, _row(fidelity_table(), 0, checks=[_cell_check(config=cifar)]),
             re.escape("config configs/cb/resnet32_1xb128-200e_cifar-lt.py is not one of the configs of"))
@@ -179,21 +180,32 @@ def test_resolve_key_and_values_equal():
     assert eq(90, 90.0) and eq((30, 60, 80), [30, 60, 80]) and eq({"a": [1.0]}, {"a": (1,)})
     assert not eq(True, 1) and not eq(1, True) and not eq([1, 2], [1, 2, 3]) and not eq({"a": 1}, {"a": 1, "b": 2})
     assert not eq(0.0, 1e-12) and eq(None, None) and not eq("SGD", "sgd")
+    assert fidelity._plain({"a": ({"_scope_": "mmdet", "b": 1},)}) == {"a": [{"b": 1}]}  # mmengine bookkeeping
 
 
 def test_cell_overrides_follow_the_workflow_order():
-    """A dataset's loss_overrides come after the loss's own values (workflows/classification.smk)."""
+    """A dataset's loss_overrides come after the loss's own values (lt_repro.grid, as the workflow applies them)."""
     grid = yaml.safe_load((REPO / "configs/cb/grid.yaml").read_text())
     dataset = next(d for d, s in grid["datasets"].items()
                    if "model.loss.gamma" in s.get("loss_overrides", {}).get("cb-focal", {}))
     spec = grid["datasets"][dataset]
     gamma = spec["loss_overrides"]["cb-focal"]["model.loss.gamma"]
     assert gamma != grid["losses"]["cb-focal"]["model.loss"].get("gamma")
-    sets = fidelity.cell_overrides(grid, {"dataset": dataset, "loss": "cb-focal"}, grid["config"], "cb")
+    sets = fidelity.cell_overrides("configs/cb/grid.yaml", {"dataset": dataset, "loss": "cb-focal"}, grid["config"])
     assert sets["model.loss.gamma"] == gamma
     assert list(sets).index("model.loss") < list(sets).index("model.loss.gamma")
     assert sets["train_dataloader.dataset.split_file"] == f"data/splits/cb/{dataset}.split.json"
     assert sets["train_dataloader.dataset.source"] == spec["source"]
+
+
+def test_decoupled_cells_are_told_apart_by_their_config():
+    path = "configs/seesaw/cls_grid.yaml"
+    grid = yaml.safe_load((REPO / path).read_text())
+    dataset, cells = next(iter(grid["decoupled"]["cells"].items()))
+    loss = next(iter(cells))
+    stage1 = fidelity.cell_experiment(path, {"dataset": dataset, "loss": loss}, grid["config"])
+    stage2 = fidelity.cell_experiment(path, {"dataset": dataset, "loss": loss}, grid["decoupled"]["config"])
+    assert stage1.stage1 is None and stage2.stage1 is not None and stage2.name == f"{stage1.name}-decoupled"
 
 
 @pytest.fixture(scope="module")
@@ -231,14 +243,6 @@ def test_evaluate_check_list_index_and_missing_key():
     missing = fidelity.evaluate_check(_check(config=CB_CONFIG, key="optim_wrapper.optimizer.no_such_key", value=1))
     assert not missing.ok and "'no_such_key' is not in 'optim_wrapper.optimizer' (keys: " in missing.message
     assert "lr" in missing.message.rsplit("(keys: ", 1)[1]
-
-
-def test_decoupled_config_takes_no_backbone_overrides():
-    grid = {"config": "a.py", "datasets": {"d": {"source": "s"}}, "backbones": {"b": {"model.backbone": {"x": 1}}},
-            "losses": {"l": {"model.loss": {"type": "L"}}}, "decoupled": {"config": "b.py"}}
-    cell = {"dataset": "d", "backbone": "b", "loss": "l"}
-    assert "model.backbone" in fidelity.cell_overrides(grid, cell, "a.py", "x")
-    assert "model.backbone" not in fidelity.cell_overrides(grid, cell, "b.py", "x")
 
 
 # --- the report section ---------------------------------------------------------------------------------------
