@@ -1,6 +1,7 @@
 """Comparison of our runs with published numbers, and the HTML report.
 
 published.py  schema + loading of configs/published/<slug>.yaml
+fidelity.py   schema + loading of configs/fidelity/<slug>.yaml (recipe vs official code) and its config checks
 sources.py    the forms of a source a reader can open (arXiv id, GitHub file at a commit, URL) and their links
 runs.py       reading results/<slug>/<exp>/seed-<n>/{metrics,record}.json
 compare.py    pure functions: aggregation (mean ± sample std, n), verdicts, comparison rows
