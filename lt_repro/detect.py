@@ -18,8 +18,8 @@ the per-category image-count frequency (``image_count`` / number of annotated im
 official EQL code) of the training annotation file, in the category order of mmdet's LVIS datasets (the file's order, = label index).
 
 ``--eval-only`` loads released weights with ``torch.load(weights_only=True)`` (never unpickling
-arbitrary objects) and only tests. Exit codes: 0 done, 2 bad config, 3 non-finite loss,
-143 preempted (a retry resumes).
+arbitrary objects) and only tests. Exit codes: 0 done, 2 bad config, 3 non-finite loss, 5 the stack
+cannot run detection (mmcv without compiled ops, or without CUDA ops on a GPU), 143 preempted (a retry resumes).
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from importlib import metadata
 from pathlib import Path
 
 from lt_repro.record import atomic_write_json, run_record
-from lt_repro.train import common_parser, parse_set, setup_run, train_or_exit_code
+from lt_repro.train import common_parser, parse_set, setup_run, stack_exit_code, train_or_exit_code
 
 FREQ_PLACEHOLDER = "${lvis_image_frequency}"
 LVIS_ITEMS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "APr", "APc", "APf")
@@ -166,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     from lt_repro.mm.runner import AtomicCheckpointRunner
     from mmdet.registry import MODELS
 
+    if (failed := stack_exit_code(args, needs_ops=True)) is not None:
+        return failed
     start = time.time()
     cfg = Config.fromfile(args.config)
     try:

@@ -6,30 +6,13 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("torch", "torchvision", "numpy", "mmengine", "mmcv", "mmdet", "lvis", "snakemake")
+from lt_repro.report._io import atomic_write_text
 
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write through a temporary file in the same folder, then rename: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
+PACKAGES = ("torch", "torchvision", "numpy", "mmengine", "mmcv", "mmcv-lite", "mmdet", "lvis", "snakemake")
 
 
 def atomic_write_json(path: Path, obj) -> Path:

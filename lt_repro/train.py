@@ -5,7 +5,9 @@
 
 The work dir holds checkpoints and is never a Snakemake output: a rerun resumes from its
 ``last_checkpoint`` (written at every epoch end and on SIGTERM). Results are written atomically
-and only after a complete run. Exit codes: 0 done, 2 bad config, 3 non-finite loss, 4 disk/IO error, 143 preempted (retry resumes).
+and only after a complete run. A job that was given a GPU first checks that its stack can use it
+(lt_repro.mm.stack). Exit codes: 0 done, 2 bad config, 3 non-finite loss, 4 disk/IO error, 5 the stack
+cannot run the job (one line per problem, with its fix), 143 preempted (retry resumes).
 """
 from __future__ import annotations
 
@@ -19,8 +21,11 @@ from pathlib import Path
 
 from lt_repro.record import atomic_write_json, run_record
 
+AMP_DTYPES = {"bf16": "bfloat16", "fp16": "float16"}
+
 EXIT_NONFINITE = 3
 EXIT_IO = 4
+EXIT_STACK = 5
 EXIT_PREEMPTED = 143
 
 
@@ -54,6 +59,9 @@ def common_parser(prog: str, doc: str, config_help: str) -> argparse.ArgumentPar
     p.add_argument("--threads", type=int, default=int(os.environ.get("LT_THREADS", "0")),
                    help="torch CPU threads (0: torch's default)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--amp", choices=sorted(AMP_DTYPES), default=None,
+                   help="mixed-precision autocast on the GPU (default: the config's top-level `amp`, else off: "
+                        "the papers trained in fp32)")
     return p
 
 
@@ -79,11 +87,35 @@ def setup_run(cfg, args, *, resume: bool = True, progress: bool = True) -> dict 
         torch.distributed.init_process_group("gloo")
         cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None, broadcast_buffers=False)
     cfg.randomness = dict(seed=args.seed, deterministic=False)
+    amp = args.amp or cfg.get("amp")
+    if amp:
+        enable_amp(cfg, amp)
     resumed = resume_point(work_dir) if resume else None
     cfg.resume = resumed is not None
     if progress and not args.no_progress:
         cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="ProgressBarHook")]
     return resumed
+
+
+def enable_amp(cfg, amp: str) -> None:
+    """Autocast the forward pass in ``amp`` (bf16 or fp16) through mmengine's AmpOptimWrapper."""
+    if amp not in AMP_DTYPES:
+        raise ValueError(f"amp must be one of {sorted(AMP_DTYPES)} or None, not {amp!r}")
+    cfg.optim_wrapper.type = "AmpOptimWrapper"
+    cfg.optim_wrapper.dtype = AMP_DTYPES[amp]
+
+
+def stack_exit_code(args, *, needs_ops: bool) -> int | None:
+    """Check the stack before anything is built; print each problem and return the exit code."""
+    from lt_repro.mm.stack import StackError, check_stack
+
+    try:
+        check_stack(needs_ops=needs_ops, distributed=args.launcher != "none")
+    except StackError as err:
+        for line in str(err).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_STACK
+    return None
 
 
 def train_or_exit_code(runner) -> int | None:
@@ -118,8 +150,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import lt_repro.mm  # noqa: F401  (registers the project's components)
     from lt_repro.mm.config import ConfigKeyError, apply_overrides, check_constructor_args
+    from lt_repro.mm.registry import MODELS
     from lt_repro.mm.runner import AtomicCheckpointRunner
-    from mmdet.registry import MODELS
+
+    if (failed := stack_exit_code(args, needs_ops=False)) is not None:
+        return failed
 
     start = time.time()
     cfg = Config.fromfile(args.config)
@@ -182,7 +217,7 @@ def resume_point(work_dir: Path) -> dict | None:
     return {"checkpoint": path.name, "epoch": int(meta["epoch"]), "iter": int(meta["iter"])}
 
 
-def resolve_placeholders(cfg) -> None:
+def resolve_placeholders(cfg) -> list[int]:
     """Replace the strings '${train_counts}' (per-class counts), '${train_freq}' (their fractions),
     '${train_num}' (number of training images) and '${class_split}' (DB's class groups) anywhere
     under ``model`` and the evaluators, read

@@ -2,7 +2,7 @@
 # Recipe: paper section 5.1 ("Implementation details") and the official TensorFlow code,
 # richardaecn/class-balanced-loss src/cifar_main.py (argparse defaults) + cifar_im_trainval_cb.sh.
 # Data root, split file, num_classes and the loss are set per experiment by configs/cb/grid.yaml.
-default_scope = "mmdet"  # source: our choice (lt_repro registers its components in mmdet)
+default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
 custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
 
 data_root = "data/cifar"  # source: our choice; set by workflows/classification.smk

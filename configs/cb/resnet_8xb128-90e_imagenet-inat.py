@@ -3,7 +3,7 @@
 # Recipe: official TPU scripts richardaecn/class-balanced-loss tpu/run_inat2018.sh (LR=0.4,
 # TRAIN_BATCH_SIZE=1024, TRAIN_STEPS = 90 epochs, BETA=0.999, GAMMA=0.5) and the TPU ResNet reference's
 # LR_SCHEDULE [(1.0, 5), (0.1, 30), (0.01, 60), (0.001, 80)] (warm-up from 0 over 5 epochs).
-default_scope = "mmdet"  # source: our choice
+default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
 custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
 
 data_root = "data/inat2018"  # source: our choice; set by workflows/classification.smk

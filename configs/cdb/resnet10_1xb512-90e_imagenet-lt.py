@@ -3,7 +3,7 @@
 # (classifier-balancing code base): ResNet-10 from scratch, batch 512, 90 epochs, SGD lr 0.2 momentum 0.9
 # wd 2e-4, cosine schedule to 0 (coslr: true, endlr: 0.0), loss CDBSoftmaxLoss(tau=1, normalize=True).
 # The yaml's stage name says "tau1.5" while loss_params says tau: 1 — we follow loss_params.
-default_scope = "mmdet"  # source: our choice
+default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
 custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
 
 data_root = "data/imagenet"  # source: our choice; set by workflows/classification.smk

@@ -2,7 +2,7 @@
 # Recipe: official hitachi-rd-cv/CDB-loss CIFAR-LT/cifar_train.py (argparse defaults and train()).
 # Difference: the official code normalises with ImageNet mean/std; our 'cifar100' source uses
 # x/128 − 1 (the CB standardisation, shared by every CIFAR grid). Padding is black in both.
-default_scope = "mmdet"  # source: our choice
+default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
 custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
 
 data_root = "data/cifar"  # source: our choice; set by workflows/classification.smk

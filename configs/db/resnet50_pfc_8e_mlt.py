@@ -4,7 +4,7 @@
 # Recipe: wutong16/DistributionBalancedLoss configs/coco/LT_resnet50_pfc_DB.py and configs/voc/LT_resnet50_pfc_DB.py
 # (commit 2567764a; the two differ only in data, num_classes and the DB loss's mu / neg_scale, set by
 # configs/db/grid.yaml). The repository README: "Distributed training is not supported", so one GPU.
-default_scope = "mmdet"  # source: our choice
+default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
 custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
 
 data_root = "data/coco"  # source: our choice; set by workflows/classification.smk

@@ -3,7 +3,7 @@
 # The paper gives no recipe for it that we could find, so every value here is ours, chosen to
 # run the whole demo grid (5 losses × 2 ratios × 2 seeds) on a 2-core CPU in minutes.
 # Schedule: 6 epochs × ~20.4k (ρ=10) or ~12.4k (ρ=100) images / batch 128 ≈ 960 / 580 iterations.
-default_scope = "mmdet"  # our choice: lt_repro registers its components in mmdet's registries
+default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
 custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
 
 data_root = "data/mnist"  # our choice; set by the Snakemake rule

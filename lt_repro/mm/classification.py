@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from mmdet.registry import DATASETS, METRICS, MODELS
+from .registry import MODELS, register
 from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
 from torch import nn
@@ -23,7 +23,7 @@ def _build(spec: dict) -> nn.Module:
     return getattr(lt_models, spec.pop("type"))(**spec)
 
 
-@MODELS.register_module()
+@register("MODELS")
 class LTImageClassifier(BaseModel):
     """Backbone → linear classifier → a loss built from the registry.
 
@@ -89,7 +89,7 @@ class LTImageClassifier(BaseModel):
         raise ValueError(f"unknown mode {mode!r}; use 'tensor', 'loss' or 'predict'")
 
 
-@DATASETS.register_module()
+@register("DATASETS")
 class LTSplitDataset(torch.utils.data.Dataset):
     """One subset ('train', 'val' or 'test') of a long-tailed split.
 
@@ -123,7 +123,7 @@ class LTSplitDataset(torch.utils.data.Dataset):
         return {"inputs": self.images[i], "labels": self.labels[i]}
 
 
-@METRICS.register_module()
+@register("METRICS")
 class LTClassificationMetric(BaseMetric):
     """Top-1 (and, with 5+ classes, top-5) error, mean per-class, many/medium/few-shot and
     per-class accuracy (percent).
@@ -155,7 +155,7 @@ class LTClassificationMetric(BaseMetric):
                                       top5=top5)
 
 
-@METRICS.register_module()
+@register("METRICS")
 class LTMultiLabelMetric(BaseMetric):
     """Multi-label mAP (percent) over all classes and over the head / medium / tail class groups
     (DB, Wu et al. 2020; ``class_split`` from the split file, '${class_split}' in configs); see

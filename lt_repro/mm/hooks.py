@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 import torch
-from mmdet.registry import HOOKS
+from .registry import register
 from mmengine.dist import all_reduce, get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -26,7 +26,7 @@ class PreemptedError(SystemExit):
     """The job received SIGTERM; a checkpoint was saved and the run should be retried."""
 
 
-@HOOKS.register_module()
+@register("HOOKS")
 class CDBDifficultyHook(Hook):
     """Class-wise difficulty for CDB (Sinha et al. 2020, section 3): after every validation pass,
     d_c = 1 − (validation accuracy of class c), handed to the loss's ``update_difficulty``.
@@ -54,7 +54,7 @@ class CDBDifficultyHook(Hook):
             f.write(json.dumps({"epoch": runner.epoch, "difficulty": difficulty.tolist()}) + "\n")
 
 
-@HOOKS.register_module()
+@register("HOOKS")
 class NonFiniteLossHook(Hook):
     """Stop at the first NaN/inf loss, before any checkpoint of the broken model is written.
 
@@ -77,7 +77,7 @@ class NonFiniteLossHook(Hook):
                 f"run again to resume from it.")
 
 
-@HOOKS.register_module()
+@register("HOOKS")
 class PreemptionHook(Hook):
     """On SIGTERM (SLURM's preemption and time-limit signal), finish the current iteration, save a
     checkpoint of exactly that point, and exit with status 143 so that Snakemake or SLURM retries.
@@ -111,7 +111,7 @@ class PreemptionHook(Hook):
         raise PreemptedError(143)
 
 
-@HOOKS.register_module()
+@register("HOOKS")
 class ProgressBarHook(Hook):
     """A tqdm bar over all training iterations, with the current loss and epoch."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mmdet.registry import DATA_SAMPLERS, LOOPS
+from .registry import register
 from mmengine.dataset import DefaultSampler
 from mmengine.dist import is_main_process
 from mmengine.runner import EpochBasedTrainLoop, Runner
@@ -52,7 +52,7 @@ class AtomicCheckpointRunner(Runner):
         os.replace(path, os.path.join(out_dir, filename))
 
 
-@DATA_SAMPLERS.register_module()
+@register("DATA_SAMPLERS")
 class ResumableSampler(DefaultSampler):
     """mmengine's seeded DefaultSampler that can start part-way through an epoch's order."""
 
@@ -66,7 +66,7 @@ class ResumableSampler(DefaultSampler):
         return super().__len__() - self.skip
 
 
-@LOOPS.register_module()
+@register("LOOPS")
 class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
     """An epoch loop that, after resuming from a mid-epoch checkpoint, skips the batches already
     trained on (same seeded order), so that an interrupted run ends with the uninterrupted weights."""

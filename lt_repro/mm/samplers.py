@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import torch
-from mmdet.registry import DATA_SAMPLERS
+from .registry import register
 from mmengine.dist import get_dist_info, sync_random_seed
 
 from .runner import ResumableSampler
@@ -50,7 +50,7 @@ class _IndexSampler(ResumableSampler):
         return self.num_samples - self.skip
 
 
-@DATA_SAMPLERS.register_module()
+@register("DATA_SAMPLERS")
 class ClassBalancedSampler(_IndexSampler):
     """Seeded and deterministic per (seed, epoch); under DDP every rank draws the same global
     sequence and takes positions rank, rank + world, ... (mmengine DefaultSampler's sharding).
@@ -76,7 +76,7 @@ class ClassBalancedSampler(_IndexSampler):
         return self.order[self.starts[k] + within][self.rank:self.total_size:self.world_size]
 
 
-@DATA_SAMPLERS.register_module()
+@register("DATA_SAMPLERS")
 class MultiLabelClassAwareSampler(_IndexSampler):
     """Class-aware sampling for multi-label datasets, after the ``ClassAwareSampler`` of the
     Distribution-Balanced Loss code (wutong16/DistributionBalancedLoss

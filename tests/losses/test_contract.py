@@ -305,6 +305,23 @@ def test_bf16_logits_give_float32_loss(cases):
         assert low.grad.dtype == torch.bfloat16 and torch.isfinite(low.grad.float()).all()
 
 
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize('scale', [1.0, 30.0, 1000.0])
+def test_finite_under_autocast(cases, dtype, scale):
+    """The opt-in mixed precision of the training configs (``--amp``): low-precision logits inside an
+    autocast region give a finite loss and finite gradients."""
+    name, cs = cases
+    for case in cs:
+        logits, labels = inputs(case, n=32, scale=scale)
+        low = logits.detach().to(dtype).requires_grad_()
+        with torch.autocast('cpu', dtype=dtype):
+            out = run(name, case, low, labels)
+        sum(out.values()).backward()
+        for key, v in out.items():
+            assert torch.isfinite(v).all(), (case.id, dtype, scale, key)
+        assert torch.isfinite(low.grad.float()).all(), (case.id, dtype, scale)
+
+
 def test_no_in_place_change_of_inputs(cases):
     name, cs = cases
     for case in cs:
