@@ -1,5 +1,5 @@
 # Class-Balanced Loss (Cui et al., CVPR 2019), long-tailed CIFAR-10/100 with ResNet-32.
-# Recipe: paper section 5.1 ("Implementation details") and the official TensorFlow code,
+# Recipe: paper section 5.2 ("Implementation") and the official TensorFlow code,
 # richardaecn/class-balanced-loss src/cifar_main.py (argparse defaults) + cifar_im_trainval_cb.sh.
 # Data root, split file, num_classes and the loss are set per experiment by configs/cb/grid.yaml.
 default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
@@ -10,14 +10,17 @@ split_file = "data/cb/cifar10lt-r100.split.json"  # source: our choice; set by t
 
 model = dict(
     type="LTImageClassifier",
-    backbone=dict(type="ResNet32"),  # source: paper sec. 5.1 "ResNet-32"; cifar_main.py --num-layers 32, v1 (post-activation)
+    # source: paper sec. 5.2 "ResNet-32"; cifar_main.py --num-layers 32 --resnet-version v1 (post-activation);
+    # variant 'cb': model_base.py's average-pool shortcut and glorot_uniform convolutions
+    backbone=dict(type="ResNet32", variant="cb"),
     num_classes=10,  # source: dataset (CIFAR-10 / CIFAR-100), set by the grid
     loss=dict(type="LTCrossEntropyLoss"),  # source: replaced per experiment by configs/cb/grid.yaml
-    prior_bias=False,  # source: paper sec. 4.3 / model_base.py _fully_connected: b = −log(C−1) for sigmoid/focal (grid)
+    head_init="glorot_uniform",  # source: model_base.py _fully_connected: tf.layers.dense defaults (glorot_uniform, bias 0)
+    prior_bias=False,  # source: paper sec. 5.2 / model_base.py _fully_connected: b = −log(C−1) for sigmoid/focal (grid)
 )
 
 train_dataloader = dict(
-    batch_size=128,  # source: cifar_main.py --train-batch-size 128 (paper sec. 5.1)
+    batch_size=128,  # source: cifar_main.py --train-batch-size 128 (paper sec. 5.2)
     num_workers=2,  # source: our choice
     sampler=dict(type="ResumableSampler", shuffle=True),  # source: our choice (seeded, resumable)
     collate_fn=dict(type="default_collate"),
@@ -50,10 +53,12 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={}),
 )
 param_scheduler = [
-    # source: paper sec. 5.1 / cifar_main.py --learning-rate-schedule 5 160 180: linear warm-up over 5 epochs
-    # (start factor our choice: the TF code's warm-up formula was not checked)
-    dict(type="LinearLR", start_factor=0.01, by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
-    # source: cifar_im_trainval_cb.sh --learning-rate-multiplier 1 0.01 0.0001 → ×0.01 at 160 and at 180
+    # source: cifar_main.py learning_rate_schedule (--learning-rate-schedule 5 160 180): lr · epoch / 5 from 0,
+    # per step, for 5 epochs (LinearLR cannot start at exactly 0: its chained update divides by the start
+    # factor; 1e-6 of the peak is 0 for all purposes)
+    dict(type="LinearLR", start_factor=1e-6, by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
+    # source: cifar_im_trainval*.sh --learning-rate-multiplier 1 0.01 0.0001 → ×0.01 at 160 and at 180
+    # (the balanced sets' cifar_trainval.sh keeps the default ×0.1: configs/cb/grid.yaml, imbalance 1)
     dict(type="MultiStepLR", by_epoch=True, milestones=[160, 180], gamma=0.01),
 ]
 
@@ -66,4 +71,5 @@ default_hooks = dict(
 )
 custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook")]
 env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
+amp = None  # source: cifar_main.py trains in float32 (no mixed precision)
 log_level = "WARNING"

@@ -1,8 +1,9 @@
 # Class-Balanced Loss (Cui et al., CVPR 2019) on ILSVRC-2012 and iNaturalist 2017/2018, ResNet-50/101/152
 # trained from scratch at 224 px (the grid's cb-focal-320 rows set the dataset's image_size to 320).
-# Recipe: official TPU scripts richardaecn/class-balanced-loss tpu/run_inat2018.sh (LR=0.4,
-# TRAIN_BATCH_SIZE=1024, TRAIN_STEPS = 90 epochs, BETA=0.999, GAMMA=0.5) and the TPU ResNet reference's
-# LR_SCHEDULE [(1.0, 5), (0.1, 30), (0.01, 60), (0.001, 80)] (warm-up from 0 over 5 epochs).
+# Recipe: official TPU code richardaecn/class-balanced-loss tpu/run_{ILSVRC2012,inat2017,inat2018}.sh and
+# tpu/models/official/resnet/resnet_{main,model}.py (CB focal); the softmax baseline, which that code no
+# longer has, follows the TPU ResNet reference it was forked from (tensorflow/tpu@fce3b5c, same files).
+# Every value against the official one: configs/fidelity/cb.yaml.
 default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
 custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
 
@@ -11,17 +12,24 @@ split_file = "data/splits/cb/inat2018.split.json"  # source: our choice; set by 
 
 model = dict(
     type="LTImageClassifier",
-    backbone=dict(type="TorchvisionResNet", arch="resnet50"),  # source: paper sec. 5 (ResNet-50/101/152), set by the grid
+    backbone=dict(
+        type="TorchvisionResNet",
+        arch="resnet50",  # source: paper sec. 5.4 / Table 3 (ResNet-50/101/152), set by the grid
+        weights=None,  # source: paper sec. 5 "train all networks from scratch"
+        zero_init_residual=True,  # source: resnet_model.py bottleneck_block: last batch_norm_relu init_zero=True
+        conv_init="tf_variance_scaling",  # source: resnet_model.py conv2d_fixed_padding: tf.variance_scaling_initializer()
+    ),
     num_classes=8142,  # source: dataset, set by the grid
     loss=dict(type="LTCrossEntropyLoss"),  # source: replaced per experiment by configs/cb/grid-imagenet-inat.yaml
-    prior_bias=False,  # source: paper sec. 4.3 (True for focal, set by the grid)
+    head_init_std=0.01,  # source: resnet_model.py final dense: random_normal_initializer(stddev=.01), bias 0
+    prior_bias=False,  # source: resnet_model.py dense bias -log(C-1) (focal only, set by the grid)
 )
 train_dataloader = dict(
-    batch_size=128,  # source: run_inat2018.sh TRAIN_BATCH_SIZE=1024 = 8 GPUs × 128
+    batch_size=128,  # source: run_*.sh TRAIN_BATCH_SIZE=1024 = 8 GPUs × 128 (8 TPU cores × 128)
     num_workers=8,  # source: our choice
     sampler=dict(type="ResumableSampler", shuffle=True),
     collate_fn=dict(type="default_collate"),
-    # RandomResizedCrop(224) + flip, lt_repro/data/images.py
+    # the TPU ResNet preprocessing (random crop, bicubic resize, flip): the source's, lt_repro/data/images.py
     dataset=dict(type="LTSplitDataset", source="inat2018", root=data_root, split_file=split_file, subset="train",
                  image_size=224),  # source: paper Table 3 'input 224×224' (320 in the grid's cb-focal-320 rows)
 )
@@ -29,25 +37,30 @@ val_dataloader = None  # the paper reports on the official validation set, used 
 val_evaluator = None
 val_cfg = None
 test_dataloader = dict(
-    batch_size=125,  # source: run_inat2018.sh EVAL_BATCH_SIZE=1000 over 8 GPUs
+    batch_size=125,  # source: run_*.sh EVAL_BATCH_SIZE=1000 over 8 GPUs (we evaluate every image, see the fidelity table)
     num_workers=8,  # source: our choice
     sampler=dict(type="DefaultSampler", shuffle=False),
     collate_fn=dict(type="default_collate"),
     dataset=dict(type="LTSplitDataset", source="inat2018", root=data_root, split_file=split_file, subset="test",
-                 image_size=224),  # source: as the training crop (run_inat2018.sh: one resolution setting)
+                 image_size=224),  # source: resnet_preprocessing.py IMAGE_SIZE, one setting for train and eval
 )
 test_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts}", many_above=100, few_below=20)  # source: OLTR groups (extras)
 
-train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=90, val_interval=1)  # source: run_inat2018.sh TRAIN_STEPS=38454 ≈ 90 epochs
+train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=90, val_interval=1)  # source: run_*.sh TRAIN_STEPS = 90 epochs at batch 1024
 test_cfg = dict(type="TestLoop")
 optim_wrapper = dict(
-    # source: run_inat2018.sh LR=0.4 for batch 1024; momentum 0.9 and weight decay 1e-4 are the TPU ResNet
-    # reference defaults (not read in the CB copy of resnet_main.py)
-    optimizer=dict(type="SGD", lr=0.4, momentum=0.9, weight_decay=1e-4),
-    paramwise_cfg=dict(custom_keys={}),
+    # lr: the softmax baseline's, base_learning_rate 0.1 per 256 images × 1024 / 256 (tensorflow/tpu
+    # resnet_main.py flag default); CB focal gets 2× (ILSVRC) / 4× (iNat) from the grid (run_*.sh LR, paper sec. 5.2).
+    # source: resnet_main.py MomentumOptimizer(momentum=0.9, use_nesterov=True), weight_decay 1e-4 (L2 ½‖v‖²)
+    optimizer=dict(type="SGD", lr=0.4, momentum=0.9, nesterov=True, weight_decay=1e-4),
+    # source: resnet_main.py: no weight decay on 'batch_normalization' variables (the grid's focal rows
+    # also exempt the classifier bias, 'dense/bias')
+    paramwise_cfg=dict(norm_decay_mult=0.0, custom_keys={}),
 )
 param_scheduler = [
-    dict(type="LinearLR", start_factor=1e-3, by_epoch=True, begin=0, end=5, convert_to_iter_based=True),  # source: LR_SCHEDULE warm-up 5 epochs
+    # source: resnet_main.py learning_rate_schedule: lr · epoch / 5 from 0, per step (LinearLR cannot
+    # start at exactly 0: its chained update divides by the start factor; 1e-6 of the peak is 0 for all purposes)
+    dict(type="LinearLR", start_factor=1e-6, by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
     dict(type="MultiStepLR", by_epoch=True, milestones=[30, 60, 80], gamma=0.1),  # source: LR_SCHEDULE ×0.1 at 30/60/80
 ]
 default_hooks = dict(
@@ -59,4 +72,7 @@ default_hooks = dict(
 )
 custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook")]
 env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
+# source: resnet_main.py --precision default 'bfloat16' (bfloat16_scope; float32 variables, logits cast to
+# float32): bf16 autocast through mmengine's AmpOptimWrapper (lt_repro.train), float32 weights and loss
+amp = "bf16"
 log_level = "WARNING"

@@ -25,8 +25,9 @@ richardaecn/class-balanced-loss ``src/cifar_main.py``:
   the alpha_t). Official argparse defaults: ``--beta 0.0``, ``--gamma 1.0``.
 
 Paper/code differences: none in the loss itself; the official sigmoid/focal runs
-also initialise the last-layer bias to -log((1-pi)/pi), pi = 0.1 (paper Sec. 4.3)
-and exclude it from weight decay -- that is the model's job, not the loss's.
+also initialise the last-layer bias to -log((1-pi)/pi) with pi = 1/C, i.e. -log(C-1)
+(paper Sec. 5.2; src/model_base.py ``_fully_connected``), and exclude it from weight
+decay -- that is the model's job, not the loss's.
 beta = 1 is accepted as the limit w_c = 1/n_c (inverse frequency) before
 normalisation; the official code would divide by zero.
 

@@ -35,21 +35,30 @@ class LTImageClassifier(BaseModel):
     its BatchNorm statistics do not change either.
     ``neck`` (a class of :mod:`lt_repro.models`, e.g. DB's ``PFCNeck``) sits between the pooled
     feature and the classifier; ``head_init_std`` draws the classifier weight from N(0, std²) with
-    zero bias (DB's ClsHead: 0.01). ``multi_label``: labels are (N, C) multi-hot and 'predict'
+    zero bias (DB's ClsHead: 0.01; CB's TPU ResNet); ``head_init='glorot_uniform'`` draws it as TF 1's
+    ``tf.layers.dense`` does by default (U(±sqrt(6 / (fan_in + fan_out))), bias 0; CB's CIFAR network).
+    ``multi_label``: labels are (N, C) multi-hot and 'predict'
     returns the logits as scores for :class:`LTMultiLabelMetric`.
     """
 
     def __init__(self, backbone: dict, num_classes: int, loss: dict, prior_bias: bool = False,
                  freeze_backbone: bool = False, neck: dict | None = None, head_init_std: float | None = None,
-                 multi_label: bool = False, data_preprocessor: dict | None = None, init_cfg=None):
+                 head_init: str | None = None, multi_label: bool = False, data_preprocessor: dict | None = None,
+                 init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = _build(backbone)
         self.neck = nn.Identity() if neck is None else _build(neck)
         width = self.backbone.out_channels if neck is None else self.neck.out_channels
         self.head = nn.Linear(width, num_classes)
         self.multi_label = multi_label
+        if head_init not in (None, "glorot_uniform") or (head_init and head_init_std is not None):
+            raise ValueError(f"head_init must be None or 'glorot_uniform' (and not given with head_init_std), "
+                             f"got {head_init!r}")
         if head_init_std is not None:
             nn.init.normal_(self.head.weight, 0.0, head_init_std)
+            nn.init.zeros_(self.head.bias)
+        if head_init == "glorot_uniform":
+            nn.init.xavier_uniform_(self.head.weight)
             nn.init.zeros_(self.head.bias)
         if prior_bias:
             nn.init.constant_(self.head.bias, -float(np.log(num_classes - 1)))
