@@ -7,6 +7,7 @@ avg_factor=None, reduction_override=None)``; ``lt_repro.mm`` registers each one 
 from .baselines import CrossEntropyLoss, FocalLoss, SigmoidBCELoss
 from .cb import ClassBalancedLoss
 from .cdb import CDBLoss
+from .cdb_baselines import BatchSwitchedEQLLoss, SoftmaxFocalLoss
 from .db import DistributionBalancedLoss
 from .eql import EqualizationLoss, SoftmaxEqualizationLoss
 from .seesaw import SeesawClassificationLoss, SeesawLoss
@@ -15,4 +16,5 @@ __all__ = [
     "CrossEntropyLoss", "SigmoidBCELoss", "FocalLoss",
     "ClassBalancedLoss", "EqualizationLoss", "SoftmaxEqualizationLoss",
     "SeesawLoss", "SeesawClassificationLoss", "DistributionBalancedLoss", "CDBLoss",
+    "SoftmaxFocalLoss", "BatchSwitchedEQLLoss",
 ]

@@ -125,6 +125,13 @@ CASES = {
              single_label, per_sample, mean_is_elementwise_mean=False),
         Case('uniform_start', dict(num_classes=C), single_label, per_sample),
     ],
+    'LTSoftmaxFocalLoss': [
+        Case('focal', dict(gamma=1.0), single_label, per_sample),
+        Case('cb_focal', dict(gamma=1.0, samples_per_class=COUNTS, beta=0.9), single_label, per_sample),
+    ],
+    'LTBatchSwitchedEQLLoss': [
+        Case('official', dict(class_frequency=FREQ, lambda_=0.05), single_label, per_sample),
+    ],
 }
 
 
