@@ -2,8 +2,9 @@
 # 'pfc' neck and an fc head, trained 8 epochs on one GPU with class-aware sampling, tested on COCO 2017 val /
 # VOC 2007 test by mAP (all, head, medium, tail classes).
 # Recipe: wutong16/DistributionBalancedLoss configs/coco/LT_resnet50_pfc_DB.py and configs/voc/LT_resnet50_pfc_DB.py
-# (commit 2567764a; the two differ only in data, num_classes and the DB loss's mu / neg_scale, set by
-# configs/db/grid.yaml). The repository README: "Distributed training is not supported", so one GPU.
+# (commit 14460d0a, the configs unchanged since 2567764a; the two differ only in data, num_classes and the DB loss's
+# mu / neg_scale, set by configs/db/grid.yaml). The repository README: "Distributed training is not supported", so
+# one GPU. Value by value against the official code: configs/fidelity/db.yaml.
 default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
 custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
 
@@ -25,15 +26,18 @@ train_dataloader = dict(
     batch_size=32,  # source: data.imgs_per_gpu=32
     num_workers=2,  # source: data.workers_per_gpu=2
     sampler=dict(type="MultiLabelClassAwareSampler"),  # source: data.sampler='ClassAware'
+    drop_last=True,  # source: mllt/datasets/loader/build_loader.py: DataLoader(..., drop_last=True)
     collate_fn=dict(type="default_collate"),
     dataset=dict(type="LTSplitDataset", source="coco-mlt", root=data_root, split_file=split_file, subset="train",
                  image_size=224),  # source: img_size=224 (img_scale=(224, 224), resize_keep_ratio=False)
 )
-val_dataloader = None  # source: our choice (the official evaluation hook runs every 5 epochs on the test set)
+# source: mllt/apis/train.py _non_dist_train registers no evaluation hook (evaluation=dict(interval=5) is read only by
+# _dist_train, which raises NotImplementedError): no validation during training
+val_dataloader = None
 val_evaluator = None
 val_cfg = None
 test_dataloader = dict(
-    batch_size=32,  # source: our choice (inference only)
+    batch_size=32,  # source: our choice (tools/test.py: imgs_per_gpu=1; eval mode, scores do not depend on the batch)
     num_workers=2,  # source: data.workers_per_gpu=2
     sampler=dict(type="DefaultSampler", shuffle=False),
     collate_fn=dict(type="default_collate"),

@@ -1,6 +1,7 @@
 """The DB track's model pieces: mmdet-style frozen stages / norm_eval on torchvision ResNets, the PFC
-neck, the multi-label classifier mode, and the split placeholders its config uses."""
+neck, the multi-label classifier mode, the split placeholders its config uses and its train loader."""
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -73,3 +74,39 @@ def test_split_placeholders_train_num_and_class_split(tmp_path):
     cfg.test_evaluator = dict(class_split="${class_split}")
     with pytest.raises(KeyError, match="class_split"):
         resolve_placeholders(cfg)
+
+
+class _MultiHot(torch.utils.data.Dataset):
+    """(image, labels) pairs whose only content is the (N, C) multi-hot ``labels`` the sampler reads."""
+
+    def __init__(self, labels: torch.Tensor):
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int):
+        return torch.zeros(1), self.labels[i]
+
+
+def test_db_train_loader_drops_the_last_partial_batch_as_the_official_loader():
+    """The official DataLoader has drop_last=True (build_loader.py): an epoch of the class-aware sampler
+    (int(max_c n_c × C / 4) draws) gives floor(draws / 32) full batches, none smaller."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import Runner
+
+    import lt_repro.mm  # noqa: F401
+
+    cfg = Config.fromfile(str(Path(__file__).resolve().parents[2] / "configs/db/resnet50_pfc_8e_mlt.py"))
+    loader_cfg = cfg.train_dataloader.to_dict()
+    labels = torch.zeros(40, 20)
+    labels[torch.arange(40), torch.arange(40) % 20] = 1           # 2 images per class
+    labels[:10, 19] = 1                                             # class 19: 2 + 10 = 12 images
+    draws = int(12 * 20 / 4)                                        # 60 draws: one full batch of 32 + 28
+    loader_cfg.update(dataset=_MultiHot(labels), num_workers=0, persistent_workers=False)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+    assert len(loader.sampler) == draws and loader_cfg["batch_size"] == 32
+    sizes = [len(y) for _, y in loader]
+    assert sizes == [32] * (draws // 32) and len(loader) == draws // 32 == 1
