@@ -1,11 +1,9 @@
 """COCO-MLT and VOC-MLT, the multi-label long-tailed benchmarks of the Distribution-Balanced loss
 (Wu et al., ECCV 2020), built as the official code builds them (github.com/wutong16/DistributionBalancedLoss).
-Read: ``configs/{coco,voc}/LT_resnet50_pfc_DB.py`` at commit 2567764a; ``mllt/datasets/custom.py``,
-``extra_aug.py``, ``transforms.py`` at 13f51116 (custom.py also at 71f76624: same rules); ``coco.py``,
-``voc.py``, ``xml_style.py`` as the repository's own ``build/lib.linux-x86_64-3.{6,7}/mllt/datasets/``
-copies at 13f51116 (the code index holds no ``mllt/datasets/coco.py`` of that repository; the
-same coco.py is in VamosC/CoLearning-meet-StitchUp, built on it). Rules are cited below by file,
-function and the code fragment, not by line number.
+Read at wutong16/DistributionBalancedLoss@14460d0acda6a3e77a8a6a5999b9746243cb1535:
+``configs/{coco,voc}/LT_resnet50_pfc_DB.py`` and ``mllt/datasets/custom.py``, ``coco.py``, ``voc.py``,
+``xml_style.py``, ``extra_aug.py``, ``transforms.py``. Rules are cited below by file, function and the
+code fragment; the value-by-value table with line numbers is ``configs/fidelity/db.yaml``.
 
 Layouts (what ``fetch_coco_mlt`` / ``fetch_voc_mlt`` write, what the loaders read)::
 
@@ -56,7 +54,7 @@ Images and augmentation: :class:`lt_repro.data.mlt_images.MultiLabelImageFiles` 
 distortion, random crop ≥ 0.8, 224×224 resize without keeping the ratio, flip 0.5; test: resize).
 
 Checksums: appendix sha256 computed from the official files (raw.githubusercontent.com at the
-commits of ``APPENDIX_COMMITS``). COCO annotations: tensorflow/datasets ``tensorflow_datasets/url_checksums/coco.txt``
+commit of ``APPENDIX_COMMITS``). COCO annotations: tensorflow/datasets ``tensorflow_datasets/url_checksums/coco.txt``
 (commit 333639b3) and ``coco2017.txt`` (commit 2282548b), size 252907541 + sha256 below; COCO images:
 :mod:`lt_repro.data.coco`. VOC tars: URL + md5 of torchvision 0.29 ``torchvision/datasets/voc.py``
 (``DATASET_YEAR_DICT['2012']`` and ``['2007-test']``).
@@ -88,30 +86,27 @@ MIN_SIZE = 32  # custom.py: training images need min(width, height) >= 32
 # class_split.pkl key → ours
 SPLIT_GROUPS = {"head": "head", "middle": "medium", "tail": "tail"}
 
-# Each file is fetched at the commit where the code index (find_files, repo
-# wutong16/DistributionBalancedLoss) holds it, its only stored version: the pickles at 8f913268, the
-# VOC id list at 38ef0893 (whose 13,704 bytes match the released file). The config that reads them
-# (configs/*/LT_resnet50_pfc_DB.py) was read at 2567764a; the index cannot say whether that commit
-# still holds the same bytes, so it is not used for the URLs. sha256: sha256sum of the released files.
-APPENDIX_COMMITS = {"pickles": "8f913268682508bdc8b3e051cd31b7e70a8631d5",
-                    "voc_ids": "38ef08934efafa23a7263f0006a15c07367d6c3b"}
+# The appendix files at commit 14460d0a, the one configs/fidelity/db.yaml pins; their git
+# blobs are unchanged since they were added (8f913268), so every commit in between serves the same bytes.
+# sha256: sha256sum of those files.
+APPENDIX_COMMITS = {"appendix": "14460d0acda6a3e77a8a6a5999b9746243cb1535"}
 _RAW = "https://raw.githubusercontent.com/wutong16/DistributionBalancedLoss/{}/appendix/"
-_PKL, _IDS = _RAW.format(APPENDIX_COMMITS["pickles"]), _RAW.format(APPENDIX_COMMITS["voc_ids"])
+_BASE = _RAW.format(APPENDIX_COMMITS["appendix"])
 APPENDIX = {
     "coco-mlt": {
-        "img_id.pkl": Remote(_PKL + "coco/longtail2017/img_id.pkl", "img_id.pkl", size=13023,
+        "img_id.pkl": Remote(_BASE + "coco/longtail2017/img_id.pkl", "img_id.pkl", size=13023,
                              sha256="f31e853d2c7b69512c62b65ff1db067a49b3ab86a62f685c7da86b7c3dd04768"),
-        "class_freq.pkl": Remote(_PKL + "coco/longtail2017/class_freq.pkl", "class_freq.pkl", size=1421819,
+        "class_freq.pkl": Remote(_BASE + "coco/longtail2017/class_freq.pkl", "class_freq.pkl", size=1421819,
                                  sha256="7edbc381296400727d1fd8afa01af51403de8d0e892230e16312b2ae7f6a469c"),
-        "class_split.pkl": Remote(_PKL + "coco/longtail2017/class_split.pkl", "class_split.pkl", size=3519,
+        "class_split.pkl": Remote(_BASE + "coco/longtail2017/class_split.pkl", "class_split.pkl", size=3519,
                                   sha256="923d001a2d117e250caf48833f7082dc090aa405a1769489bf66137c8a2c5560"),
     },
     "voc-mlt": {
-        "img_id.txt": Remote(_IDS + "VOCdevkit/longtail2012/img_id.txt", "img_id.txt", size=13704,
+        "img_id.txt": Remote(_BASE + "VOCdevkit/longtail2012/img_id.txt", "img_id.txt", size=13704,
                              sha256="6e49185d5421236718f7393e952f5790e5c0cfeb1694892b1b971f59725d5ebc"),
-        "class_freq.pkl": Remote(_PKL + "VOCdevkit/longtail2012/class_freq.pkl", "class_freq.pkl", size=269857,
+        "class_freq.pkl": Remote(_BASE + "VOCdevkit/longtail2012/class_freq.pkl", "class_freq.pkl", size=269857,
                                  sha256="cc7c8c401a2ffb8b47a5b0c2eca55a3b485cfa6658581c33e27ccbd27b145c5d"),
-        "class_split.pkl": Remote(_PKL + "VOCdevkit/longtail2012/class_split.pkl", "class_split.pkl", size=918,
+        "class_split.pkl": Remote(_BASE + "VOCdevkit/longtail2012/class_split.pkl", "class_split.pkl", size=918,
                                   sha256="4400870c72d66673dd58f46f9102633579c0c70d6c1c33a0496edb4008cb04bc"),
     },
 }
