@@ -42,8 +42,12 @@ def test_every_grid_loads_and_expands(path):
 
 def test_demo_grid_and_workflow_config_fit_their_schemas():
     g.load_demo_grid(REPO / "configs/demo/grid.yaml")
-    g.validate(yaml.safe_load((REPO / "configs/workflow.yaml").read_text()),
-               g.SCHEMAS / "workflow.schema.yaml", "configs/workflow.yaml")
+    cfg = yaml.safe_load((REPO / "configs/workflow.yaml").read_text())
+    g.validate(cfg, g.SCHEMAS / "workflow.schema.yaml", "configs/workflow.yaml")
+    # `--config demo={...}` gives nested values as strings (Snakemake parses them with YAML's BaseLoader)
+    g.validate({**cfg, "demo": {"grid": "g.yaml", "seeds": ["0", "1"]}}, g.SCHEMAS / "workflow.schema.yaml", "x")
+    with pytest.raises(g.ConfigError, match="demo.seeds.0"):
+        g.validate({**cfg, "demo": {"grid": "g.yaml", "seeds": ["zero"]}}, g.SCHEMAS / "workflow.schema.yaml", "x")
 
 
 @pytest.mark.parametrize("where,typo,right", [
