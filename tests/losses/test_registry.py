@@ -41,6 +41,8 @@ CONFIGS = {
     'LTDistributionBalancedLoss': (dict(class_freq=COUNTS, train_num=100, focal=True), C,
                                    'multi'),
     'LTCDBLoss': (dict(class_difficulty=[0.1, 0.3, 0.6, 0.9], tau='dynamic'), C, 'single'),
+    'LTSoftmaxFocalLoss': (dict(gamma=1.0, samples_per_class=COUNTS, beta=0.9), C, 'single'),
+    'LTBatchSwitchedEQLLoss': (dict(class_frequency=FREQ, lambda_=0.03), C, 'single'),
 }
 
 
