@@ -1,5 +1,6 @@
 # Helpers shared by every workflow file: paths and the experiment registry. No rules here.
 # Grids are loaded, validated and expanded by lt_repro.grid; the paper files only register what it returns.
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -51,21 +52,26 @@ def register(experiment, *, inputs, report=True):
     return runs
 
 
-def register_grid(slug, path, data_files):
+def register_grid(slug, path, data_files, *, more_inputs=None, more_overrides=None):
     """Register every experiment of a paper grid. data_files: data source -> the files its split is made
-    from (outputs of the data rules; [] for user-provided data). Returns the metrics.json files."""
+    from (outputs of the data rules; [] for user-provided data). more_inputs / more_overrides: data source ->
+    named inputs / `--set` overrides (applied last) that its experiments also need beyond the split, e.g.
+    extracted frames or weights under the data root. Returns the metrics.json files."""
     runs = []
     for exp in checked(lt_grid.experiments, checked(lt_grid.load_grid, path), slug=slug, data_root=DATA):
-        if exp.split.source not in data_files:
-            raise WorkflowError(f"{path}: no data rules for source '{exp.split.source}' in the {slug} workflow")
-        files = data_files[exp.split.source]
+        source = exp.split.source
+        if source not in data_files:
+            raise WorkflowError(f"{path}: no data rules for source '{source}' in the {slug} workflow")
+        files = data_files[source]
         known = SPLITS.setdefault((slug, exp.split.dataset), (exp.split, files))
         if known[0] != exp.split:
             raise WorkflowError(f"{path}: dataset '{exp.split.dataset}' of '{slug}' is defined twice, differently")
+        if more_overrides and source in more_overrides:
+            exp = dataclasses.replace(exp, overrides={**exp.overrides, **more_overrides[source]})
         inputs = {"config": exp.config, "split": exp.split.path, "data": files}
         if exp.stage1:
             inputs["stage1"] = metrics_files(slug, exp.stage1, exp.seeds)
-        runs += register(exp, inputs=inputs)
+        runs += register(exp, inputs={**inputs, **(more_inputs or {}).get(source, {})})
     return runs
 
 
