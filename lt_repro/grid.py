@@ -27,7 +27,8 @@ DEFAULT_EXP = "{dataset}_{loss}"
 DEFAULT_PARTS = ("train", "test")
 # data source of a grid's dataset -> its folder under the data root (the split rule's --root)
 SOURCE_DIRS = {"cifar10": "cifar", "cifar100": "cifar", "imagenet-lt": "imagenet", "imagenet": "imagenet",
-               "inat2017": "inat2017", "inat2018": "inat2018", "coco-mlt": "coco", "voc-mlt": "voc-mlt"}
+               "inat2017": "inat2017", "inat2018": "inat2018", "coco-mlt": "coco", "voc-mlt": "voc-mlt",
+               "egtea": "egtea"}
 
 
 class ConfigError(ValueError):

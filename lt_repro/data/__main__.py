@@ -3,6 +3,7 @@
   python -m lt_repro.data fetch mnist --root data/mnist
   python -m lt_repro.data split mnist --root data/mnist --rho 100 --n-max 5000 \
       --val-per-class 50 --out data/demo/mnist-lt-r100.split.json
+  python -m lt_repro.data frames egtea --root data/egtea --list train --workers 8
 """
 from __future__ import annotations
 
@@ -21,14 +22,18 @@ from .download import ChecksumError, DownloadError
 
 from . import cifar, mnist, protocols, sources
 
-from . import imagenet, inat, mlt
+from . import egtea, imagenet, inat, mlt
 
 FETCHERS = {"mnist": mnist.prepare, "cifar10": cifar.prepare_cifar10, "cifar100": cifar.prepare_cifar100,
-            "imagenet-lt": imagenet.fetch_lists, "coco-mlt": mlt.fetch_coco_mlt, "voc-mlt": mlt.fetch_voc_mlt}
+            "imagenet-lt": imagenet.fetch_lists, "egtea": egtea.fetch_lists, "coco-mlt": mlt.fetch_coco_mlt,
+            "voc-mlt": mlt.fetch_voc_mlt}
 # sources whose split is fixed by the dataset's own lists (no ρ): name → root → split dict
 FIXED_SPLITS = {"imagenet-lt": imagenet.lt_split, "inat2017": partial(inat.split, version="2017"),
                 "inat2018": partial(inat.split, version="2018"), "imagenet": None,
-                "coco-mlt": partial(mlt.split, "coco-mlt"), "voc-mlt": partial(mlt.split, "voc-mlt")}
+                "coco-mlt": partial(mlt.split, "coco-mlt"), "voc-mlt": partial(mlt.split, "voc-mlt"),
+                "egtea": egtea.split}
+# video sources whose clips are decoded into frame folders (``frames``): name -> (root, list, workers) -> manifest
+FRAME_EXTRACTORS = {"egtea": egtea.extract_frames}
 
 
 def index_digest(split: dict) -> str:
@@ -86,10 +91,18 @@ def main(argv=None) -> int:
                    help="holdout_then_exponential (needs --n-max, --val-per-class) or a name in protocols.PROTOCOLS")
     s.add_argument("--seed", type=int, default=None, help="seed of a random protocol (cui2019)")
     s.add_argument("--out", required=True)
+    fr = sub.add_parser("frames", help="extract every frame of the clips of one split list (resumable, checksummed)")
+    fr.add_argument("source", choices=sorted(FRAME_EXTRACTORS))
+    fr.add_argument("--root", required=True)
+    fr.add_argument("--list", required=True, choices=["train", "val", "test"], help="split list whose clips to extract")
+    fr.add_argument("--workers", type=int, default=1, help="decoding processes")
     args = p.parse_args(argv)
     if args.cmd == "fetch":
         FETCHERS[args.dataset](Path(args.root))
         print(f"{args.dataset}: verified in {args.root}", file=sys.stderr)
+    elif args.cmd == "frames":
+        out = FRAME_EXTRACTORS[args.source](Path(args.root), args.list, args.workers)
+        print(f"{args.source} {args.list}: frames extracted, manifest {out}", file=sys.stderr)
     else:
         try:
             split = make_split(args.source, args.root, args.rho, args.n_max, args.val_per_class,
