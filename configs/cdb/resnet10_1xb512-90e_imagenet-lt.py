@@ -3,6 +3,7 @@
 # (classifier-balancing code base): ResNet-10 from scratch, batch 512, 90 epochs, SGD lr 0.2 momentum 0.9
 # wd 2e-4, cosine schedule to 0 (coslr: true, endlr: 0.0), loss CDBSoftmaxLoss(tau=1, normalize=True).
 # The yaml's stage name says "tau1.5" while loss_params says tau: 1 — we follow loss_params.
+# Training loop, checkpoint and test: ImageNet-LT/run_networks.py. Value by value: configs/fidelity/cdb.yaml.
 default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
 custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
 
@@ -19,8 +20,11 @@ model = dict(
 train_dataloader = dict(
     batch_size=512,  # source: yaml training_opt.batch_size 512 (one process; set 8×64 for 8 GPUs)
     num_workers=12,  # source: yaml num_workers 12
-    sampler=dict(type="ResumableSampler", shuffle=True),
+    sampler=dict(type="ResumableSampler", shuffle=True),  # source: yaml sampler null; dataloader.py shuffle=True
+    # source: run_networks.py train(): epoch_steps = int(115846 / 512) = 226 batches, the partial last one skipped
+    drop_last=True,
     collate_fn=dict(type="default_collate"),
+    # RandomResizedCrop(224) + flip + ColorJitter(0.4, 0.4, 0.4, 0) (data/dataloader.py; the 'imagenet-lt' source)
     dataset=dict(type="LTSplitDataset", source="imagenet-lt", root=data_root, split_file=split_file, subset="train"),
 )
 val_dataloader = dict(
@@ -49,13 +53,17 @@ optim_wrapper = dict(
     optimizer=dict(type="SGD", lr=0.2, momentum=0.9, weight_decay=2e-4),  # source: yaml optim_params
     paramwise_cfg=dict(custom_keys={}),
 )
-param_scheduler = [dict(type="CosineAnnealingLR", by_epoch=True, T_max=90, eta_min=0.0)]  # source: yaml coslr true, endlr 0.0
+# source: yaml coslr true, endlr 0.0; run_networks.py steps the scheduler at the start of each epoch, so
+# epoch e (0-based) trains at the cosine's value for e + 1 (lt_repro/mm/schedulers.py)
+param_scheduler = [dict(type="EpochStartCosineAnnealingLR", by_epoch=True, T_max=90, eta_min=0.0)]
 
 default_hooks = dict(
     timer=dict(type="IterTimerHook"),
     logger=dict(type="LoggerHook", interval=100),
     param_scheduler=dict(type="ParamSchedulerHook"),
-    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="mean_class_acc_pct", rule="greater"),  # source: our choice (the paper reports the final model: key top1_acc_pct)
+    # source: run_networks.py train() keeps the model best in validation top-1 (eval_acc_mic_top1 > best_acc) and
+    # tests it after training (reset_model(best_model_weights)); its metrics are metrics.json's best_val/...
+    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="top1_acc_pct", rule="greater"),
     sampler_seed=dict(type="DistSamplerSeedHook"),
 )
 custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook"), dict(type="CDBDifficultyHook")]

@@ -107,10 +107,12 @@ class LTSplitDataset(torch.utils.data.Dataset):
     test set. ``source`` names a loader in :mod:`lt_repro.data.sources`. ``augment`` picks the
     train-time augmentation (:data:`lt_repro.data.sources.AUGMENTS`; ignored for 'val'/'test').
     ``image_size``: crop size of file-based sources (default 224; CB's Table 3 also uses 320).
+    ``mean``/``std``: per-channel normalisation of an array source instead of the source's own (CDB's
+    CIFAR code normalises with ImageNet statistics, CB's with x/128 − 1).
     """
 
     def __init__(self, source: str, root: str, split_file: str, subset: str, augment: str | None = "default",
-                 image_size: int | None = None):
+                 image_size: int | None = None, mean: list[float] | None = None, std: list[float] | None = None):
         if subset not in ("train", "val", "test"):
             raise ValueError(f"subset must be 'train', 'val' or 'test', got {subset!r}")
         split = json.loads(Path(split_file).read_text())
@@ -119,7 +121,7 @@ class LTSplitDataset(torch.utils.data.Dataset):
         if subset != "test":
             idx = np.asarray(split[subset], dtype=np.int64)
             images, labels = images[idx], labels[idx]
-        self.images = loader.images_for(images, subset, augment, image_size)  # augmented on access for train
+        self.images = loader.images_for(images, subset, augment, image_size, mean, std)  # augmented on access for train
         labels = np.asarray(labels)  # (N,) class indices, or (N, C) multi-hot (DB's COCO-/VOC-MLT)
         self.labels = torch.as_tensor(labels, dtype=torch.float32 if labels.ndim == 2 else torch.long)
         self.train_counts = split["train_counts"]
