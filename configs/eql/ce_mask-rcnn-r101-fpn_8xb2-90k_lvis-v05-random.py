@@ -1,3 +1,5 @@
 _base_ = './ce_mask-rcnn-r50-fpn_8xb2-90k_lvis-v05-random.py'
-# The recipe of ce_mask-rcnn-r50-fpn_8xb2-90k_lvis-v05-random.py with a ResNet-101 backbone.
-model = dict(backbone=dict(depth=101, init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://detectron2/resnet101_caffe')))  # source: the paper's R-101 rows; mmdet's r101 configs change exactly these two values
+# The recipe of ce_mask-rcnn-r50-fpn_8xb2-90k_lvis-v05-random.py with a ResNet-101 backbone: the README's R101-FPN
+# "MaskRCNN" row (tztztztztz/eql.detectron2@29224acf4ea549c53264e6229da69868bd5470f3 projects/EQL/README.md:86-95);
+# no config shipped, so RESNETS.DEPTH 101 with detectron2's MSRA R-101 weights.
+model = dict(backbone=dict(depth=101, init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://detectron2/resnet101_caffe')))  # source: README R101-FPN rows; mmdet's r101 caffe configs change exactly these two values

@@ -1,6 +1,8 @@
-"""mmdet parts for the EQL paper's LVIS rule (Tan et al., CVPR 2020, sec. 4.2 / LVIS notes): a
-category in an image's positive set (its annotated categories) or verified-negative set (LVIS
-``neg_category_ids``) is never ignored by EQL, even if it is rare.
+"""mmdet parts for EQL on LVIS (Tan et al., CVPR 2020): the paper's LVIS rule and the official code's
+repeat-factor sampling.
+
+The LVIS rule (arXiv:2003.05176v2, sec. 4.2): a category in an image's positive set (its annotated
+categories) or verified-negative set (LVIS ``neg_category_ids``) is never ignored by EQL, even if rare.
 
 mmdet's bbox head passes no image information to its loss, so three small parts carry it there:
 
@@ -14,6 +16,18 @@ mmdet's bbox head passes no image information to its loss, so three small parts 
   ``use_image_level_sets=True``). Box regression is mmdet's, unchanged.
 
 The official code (eql.detectron2) does not apply this rule; its configs use the plain mmdet heads.
+
+Repeat-factor sampling as the official EQL code draws it (detectron2's ``RepeatFactorTrainingSampler``,
+tztztztztz/eql.detectron2 ``detectron2/data/samplers/distributed_sampler.py``):
+
+- ``LTRepeatFactorDataset``: mmengine's ClassBalancedDataset computes the same image repeat factors
+  r(I) = max over the categories c of I of max(1, sqrt(t / f(c))) (f(c): fraction of the training images
+  that contain c), but then repeats every image ceil(r(I)) times, once and for all: an image with
+  r = 1.01 is seen twice per epoch. This wrapper keeps the images once and only carries r(I);
+- ``LTRepeatFactorSampler``: each epoch draws floor(r) copies plus one more with probability
+  r - floor(r) (stochastic rounding, so an image is seen r(I) times per epoch on average), then
+  shuffles; seeded per (seed, epoch), sharded across ranks as mmengine's DefaultSampler.
+
 Importing this module registers the parts: ``custom_imports=dict(imports=['lt_repro.mm',
 'lt_repro.mm.detection'])``.
 """
@@ -23,7 +37,10 @@ import torch
 from mmdet.datasets import LVISV1Dataset, LVISV05Dataset
 from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.roi_heads.bbox_heads import Shared2FCBBoxHead
-from mmdet.registry import DATASETS, MODELS
+from mmdet.registry import DATA_SAMPLERS, DATASETS, MODELS
+from mmengine.dataset import ClassBalancedDataset
+
+from .samplers import _IndexSampler, shard_sizes
 
 
 class _NegLabels:
@@ -90,3 +107,58 @@ class LTEQLBBoxHead(Shared2FCBBoxHead):
                                                reduction_override=reduction_override, image_class_mask=mask)
             losses.update(self.loss_cls.get_accuracy(cls_score, labels))
         return losses
+
+
+@DATASETS.register_module()
+class LTRepeatFactorDataset(ClassBalancedDataset):
+    """ClassBalancedDataset's repeat factors without its ceil repetition: indexes the wrapped dataset
+    unchanged and exposes ``repeat_factors`` (float64, one per image) for ``LTRepeatFactorSampler``.
+    Same arguments as ClassBalancedDataset (``oversample_thr`` = detectron2's REPEAT_THRESHOLD)."""
+
+    def full_init(self) -> None:
+        if self._fully_initialized:
+            return
+        self.dataset.full_init()
+        factors = self._get_repeat_factors(self.dataset, self.oversample_thr)
+        self.repeat_factors = torch.tensor(factors, dtype=torch.float64)
+        self.repeat_indices = list(range(len(self.dataset)))
+        self._fully_initialized = True
+
+
+@DATA_SAMPLERS.register_module()
+class LTRepeatFactorSampler(_IndexSampler):
+    """Stochastic rounding of the dataset's ``repeat_factors``, redrawn every epoch (see the module
+    docstring). An epoch's length varies with the draw: ``set_epoch`` draws the epoch's global order
+    and sets this rank's length from it (padded to a multiple of the world size when ``round_up``)."""
+
+    def __init__(self, dataset, seed: int | None = None, round_up: bool = True):
+        factors = getattr(dataset, "repeat_factors", None)
+        if factors is None:
+            raise TypeError(f"LTRepeatFactorSampler needs a dataset with 'repeat_factors'; wrap "
+                            f"{type(dataset).__name__} in dict(type='LTRepeatFactorDataset', oversample_thr=..., "
+                            f"dataset=...) in train_dataloader")
+        factors = torch.as_tensor(factors, dtype=torch.float64)
+        self.whole = torch.floor(factors)
+        self.frac = factors - self.whole
+        self._setup(dataset, seed, len(factors), round_up)
+        self.set_epoch(0)
+
+    def epoch_order(self, epoch: int) -> torch.Tensor:
+        """The global order of ``epoch`` (all ranks, no padding): floor(r) + Bernoulli(r - floor(r))
+        copies of each image, shuffled."""
+        g = torch.Generator().manual_seed(self.seed + epoch)
+        copies = self.whole + (torch.rand(len(self.frac), generator=g, dtype=torch.float64) < self.frac)
+        order = torch.repeat_interleave(torch.arange(len(copies)), copies.long())
+        return order[torch.randperm(len(order), generator=g)]
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.order = self.epoch_order(epoch)
+        self.num_samples, self.total_size = shard_sizes(len(self.order), self.rank, self.world_size, self.round_up)
+
+    def indices(self) -> torch.Tensor:
+        """This rank's indices for the current epoch (before ``skip``)."""
+        order = self.order
+        if self.total_size > len(order):  # round_up: pad with the start of the order, as DefaultSampler
+            order = order.repeat(-(-self.total_size // len(order)))[:self.total_size]
+        return order[self.rank:self.total_size:self.world_size]
