@@ -1,5 +1,6 @@
 """Every detection config loads with mmengine, builds its model through the registry, and says what it
 should: the loss type, classifier width, sampler wrapping, test thresholds, and a source per override."""
+import math
 import re
 from pathlib import Path
 
@@ -81,17 +82,35 @@ def test_seesaw_config(path):
 
 @pytest.mark.parametrize("path", EQL, ids=lambda p: p.name)
 def test_eql_config(path):
+    """Official-code cells: detectron2's 1x (90k iterations at 16 images); paper cells: sec. 4.2 (25 epochs at 32)."""
     cfg = _load(path)
     h = cfg.model.roi_head.bbox_head
     loss = path.name.split("_")[0].replace("-paper", "")
-    ds = cfg.train_dataloader.dataset
+    paper = "-paper" in path.name
+    ds, sampler = cfg.train_dataloader.dataset, cfg.train_dataloader.sampler
     if path.name.endswith("-random.py"):  # the paper rule's dataset also keeps neg_category_ids
         assert ds.type == ("LTLVISV05Dataset" if path.name.startswith("eql-paper") else "LVISV05Dataset")
+        assert sampler.type == ("ResumableSampler" if paper else "DefaultSampler") and sampler.shuffle
+        inner = ds
+    else:  # repeat factors drawn per epoch (detectron2), not mmengine's ceil repetition
+        assert ds.type == "LTRepeatFactorDataset" and ds.oversample_thr == 5e-4
+        assert sampler == dict(type="LTRepeatFactorSampler")
+        inner = ds.dataset
+    assert inner.filter_cfg == dict(filter_empty_gt=True, min_size=0)
+    rcnn_test = cfg.model.test_cfg.rcnn
+    if paper:
+        assert cfg.train_cfg.type == "ResumableEpochBasedTrainLoop" and cfg.train_cfg.max_epochs == 25
+        assert cfg.param_scheduler[1].milestones == [16, 22] and cfg.optim_wrapper.optimizer.lr == 0.04
+        assert cfg.train_dataloader.batch_size == 4  # x 8 GPUs = 32
+        assert (rcnn_test.score_thr, rcnn_test.max_per_img) == (0.0, 300)
+        assert [t.type for t in inner.pipeline][2] == "Resize" and inner.pipeline[2].scale == (1333, 800)
     else:
-        assert ds.type == "ClassBalancedDataset" and ds.oversample_thr == 5e-4
-    assert cfg.train_cfg.type == "IterBasedTrainLoop" and cfg.train_cfg.max_iters == 90000
-    assert cfg.param_scheduler[1].milestones == [60000, 80000] and cfg.optim_wrapper.optimizer.lr == 0.02
-    assert cfg.model.roi_head.mask_head.class_agnostic == ("-paper" in path.name)
+        assert cfg.train_cfg.type == "IterBasedTrainLoop" and cfg.train_cfg.max_iters == 90000
+        assert cfg.param_scheduler[1].milestones == [60000, 80000] and cfg.optim_wrapper.optimizer.lr == 0.02
+        assert cfg.train_dataloader.batch_size == 2  # x 8 GPUs = 16
+        assert (rcnn_test.score_thr, rcnn_test.max_per_img) == (1e-4, 300)
+        assert cfg.model.train_cfg.rpn.assigner.min_pos_iou == 0.0  # detectron2 low-quality RPN matches
+    assert cfg.model.roi_head.mask_head.class_agnostic == paper
     model = _build_small(cfg, freq_len=1230)
     fc_cls = model.roi_head.bbox_head.fc_cls
     if loss == "ce":
@@ -99,13 +118,24 @@ def test_eql_config(path):
         assert fc_cls.out_features == 1231  # softmax with a background logit
     else:
         assert h.loss_cls.type == "LTEqualizationLoss"
-        assert h.loss_cls.lambda_ == {"sigmoid": 0.0, "eql": 0.00177 if "-paper" not in path.name else 0.00176}[loss]
+        assert h.loss_cls.lambda_ == {"sigmoid": 0.0, "eql": 0.00177}[loss]
         assert fc_cls.out_features == 1230  # C-way sigmoid, no background column
         paper_rule = path.name.startswith("eql-paper")  # the paper's LVIS positive/negative-set rule
         assert h.loss_cls.use_image_level_sets == paper_rule
         assert type(model.roi_head.bbox_head).__name__ == ("LTEQLBBoxHead" if paper_rule else "Shared2FCBBoxHead")
-        model.init_weights()
+    model.init_weights()
+    if loss != "ce":
         assert abs(float(fc_cls.bias.mean()) - (-6.9068)) < 1e-3  # -log((1 - 0.001) / 0.001)
+    # official cells: box-head fcs and FPN convs as detectron2's c2_xavier_fill, kaiming_uniform(a=1):
+    # bound sqrt(3 / fan_in); mmdet's Xavier default gives sqrt(6 / (fan_in + fan_out)) instead
+    fc1 = model.roi_head.bbox_head.shared_fcs[0].weight
+    lateral = model.neck.lateral_convs[0].conv.weight  # ResNet-18 C2: 64 -> 256 channels
+    for w in (fc1, lateral):
+        fan_in, fan_out = w[0].numel(), w.shape[0] * w[0, 0].numel()
+        kaiming, xavier = math.sqrt(3 / fan_in), math.sqrt(6 / (fan_in + fan_out))
+        assert abs(kaiming - xavier) > 0.2 * kaiming  # the two rules are told apart
+        bound = xavier if paper else kaiming
+        assert 0.95 * bound < float(w.detach().abs().max()) <= bound * (1 + 1e-6)  # float32 rounding
 
 
 @pytest.mark.parametrize("path", CE_V1, ids=lambda p: p.name)

@@ -45,7 +45,7 @@ def _assert_in_comparison(tmp, slug, exp, table, joined):
     assert f"../results/{slug}/{exp}/seed-0/metrics.json" in page
 
 
-def _check_outputs(tmp, cfg_path):
+def _check_outputs(tmp, cfg_path, score_thr=1e-4):
     metrics = json.loads((tmp / "out/metrics.json").read_text())
     record = json.loads((tmp / "out/record.json").read_text())
     assert set(metrics) == set(KEYS)
@@ -53,7 +53,7 @@ def _check_outputs(tmp, cfg_path):
         assert metrics[key] is not None and 0.0 <= metrics[key] <= 100.0
     ev = record["evaluation"]
     assert ev["metric"] == "LVISMetric" and ev["lvis_api_version"] == "0.5.3" and ev["max_dets_per_image"] == 300
-    assert ev["test_score_thr"] == 1e-4 and ev["test_max_per_img"] == 30  # tiny config: 30 dets
+    assert ev["test_score_thr"] == score_thr and ev["test_max_per_img"] == 30  # tiny config: 30 dets
     assert record["exp"] == "tiny_run" and record["config_sha256"]
     return metrics, record
 
@@ -94,7 +94,7 @@ def test_mask_rcnn_eql_trains_and_evaluates(lvis_v05, tmp_path, make_tiny_config
     cfg = make_tiny_config("configs/eql/eql-paper_mask-rcnn-r50-fpn_8xb2-90k_lvis-v05-random.py", lvis_v05,
                            tmp_path / "tiny.py", eql_lambda=0.2)
     detect(cfg, tmp_path)
-    _, record = _check_outputs(tmp_path, cfg)
+    _, record = _check_outputs(tmp_path, cfg, score_thr=0.0)  # paper sec. 4.2: score threshold 0
     assert record["class_frequency"]["values"] == image_count_frequency(lvis_v05["train"])
     loss = record["config"]["model"]["roi_head"]["bbox_head"]["loss_cls"]
     assert loss["type"] == "LTEqualizationLoss" and loss["class_frequency"][3] == 0.125 < loss["lambda_"]
