@@ -55,13 +55,14 @@ test_evaluator = val_evaluator
 train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=90, val_interval=1)
 val_cfg = dict(type="ValLoop")
 test_cfg = dict(type="TestLoop")
+# weight decay on every parameter, BatchNorm and biases included (run_networks.py init_models: one SGD group per network)
 optim_wrapper = dict(
     # source: paper sec. 4.4 (SGD, momentum 0.9, lr 0.2); feat_uniform.yaml optim_params {lr: 0.2, momentum: 0.9, weight_decay: 0.0005}
     optimizer=dict(type="SGD", lr=0.2, momentum=0.9, weight_decay=5e-4),
-    paramwise_cfg=dict(custom_keys={}),  # source: run_networks.py init_models: one SGD group per network, decay on every parameter
 )
-# source: paper sec. 4.4 "cosine learning rate"; feat_uniform.yaml coslr: true, endlr: 0.0 (run_networks.py init_optimizers)
-param_scheduler = [dict(type="CosineAnnealingLR", by_epoch=True, T_max=90, eta_min=0.0)]
+# source: paper sec. 4.4 "cosine learning rate"; feat_uniform.yaml coslr: true, endlr: 0.0 (run_networks.py init_optimizers);
+# run_networks.py steps the scheduler at the start of each epoch: epoch e (0-based) trains at the cosine's value for e + 1
+param_scheduler = [dict(type="EpochStartCosineAnnealingLR", by_epoch=True, T_max=90, eta_min=0.0)]
 
 default_hooks = dict(
     timer=dict(type="IterTimerHook"),  # source: our choice

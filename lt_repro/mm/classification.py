@@ -31,8 +31,11 @@ class LTImageClassifier(BaseModel):
     ``prior_bias`` initialises the classifier bias to −log(C−1), the prior of Cui et al. 2019
     (section 4.3) and Lin et al. 2017 for sigmoid and focal heads, so that p ≈ 1/C at the start.
     ``freeze_backbone`` trains the classifier only (decoupled re-training, Kang et al. 2020 cRT;
-    Seesaw sec. 4.4): backbone parameters get no gradient and the backbone stays in eval mode, so
-    its BatchNorm statistics do not change either.
+    Seesaw sec. 4.4): backbone parameters get no gradient. ``frozen_bn_stats`` (default True) also
+    keeps the backbone in eval mode, so its BatchNorm layers normalise with, and keep, their stored
+    statistics; False leaves them in train mode as cRT does (classifier-balancing ``run_networks.py``
+    freezes the feature model by ``requires_grad`` only and calls ``train()`` on every network), so
+    they normalise with batch statistics and their running averages follow the re-sampled data.
     ``neck`` (a class of :mod:`lt_repro.models`, e.g. DB's ``PFCNeck``) sits between the pooled
     feature and the classifier; ``head_init_std`` draws the classifier weight from N(0, std²) with
     zero bias (DB's ClsHead: 0.01; CB's TPU ResNet); ``head_init='glorot_uniform'`` draws it as TF 1's
@@ -42,9 +45,9 @@ class LTImageClassifier(BaseModel):
     """
 
     def __init__(self, backbone: dict, num_classes: int, loss: dict, prior_bias: bool = False,
-                 freeze_backbone: bool = False, neck: dict | None = None, head_init_std: float | None = None,
-                 head_init: str | None = None, multi_label: bool = False, data_preprocessor: dict | None = None,
-                 init_cfg=None):
+                 freeze_backbone: bool = False, frozen_bn_stats: bool = True, neck: dict | None = None,
+                 head_init_std: float | None = None, head_init: str | None = None,
+                 multi_label: bool = False, data_preprocessor: dict | None = None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = _build(backbone)
         self.neck = nn.Identity() if neck is None else _build(neck)
@@ -65,12 +68,13 @@ class LTImageClassifier(BaseModel):
         self.loss_fn = MODELS.build(loss)
         self.num_classes = num_classes
         self.freeze_backbone = freeze_backbone
+        self.frozen_bn_stats = frozen_bn_stats
         if freeze_backbone:
             self.backbone.requires_grad_(False)
 
     def train(self, mode: bool = True):
         super().train(mode)
-        if self.freeze_backbone:
+        if self.freeze_backbone and self.frozen_bn_stats:
             self.backbone.eval()
         return self
 

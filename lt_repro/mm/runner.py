@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from .registry import register
@@ -29,6 +30,17 @@ class AtomicCheckpointRunner(Runner):
             return super().load_checkpoint(filename, *args, **kwargs)
         with own_checkpoint_globals():
             return super().load_checkpoint(filename, *args, **kwargs)
+
+    def load_or_resume(self) -> None:
+        """mmengine's, except that loading ``load_from`` (a start, never a resume) leaves out the
+        checkpoint entries under the config's top-level ``load_from_skip`` prefixes (e.g. ``['head.']``):
+        those modules keep the initialisation they were built with, as cRT re-initialises the
+        classifier of the stage-1 model. mmengine logs the left-out keys as unexpected."""
+        skip = tuple(self.cfg.get("load_from_skip") or ())
+        if not skip or self._has_loaded or self._resume or self._load_from is None:
+            return super().load_or_resume()
+        left_out = "^(" + "|".join(re.escape(prefix) for prefix in skip) + ")"
+        self.load_checkpoint(self._load_from, revise_keys=[(r"^module\.", ""), (left_out, r"load_from_skip.\1")])
 
     def resume(self, filename, *args, **kwargs):
         if not self._is_own(filename):
