@@ -3,7 +3,7 @@
 #   scripts/setup.sh          Python stack: torch, mmengine, mmcv-lite (mmcv without compiled ops), mmdet, lvis, snakemake.
 #                             Enough for every classification track (the demo, CIFAR, ImageNet-LT, iNat, DB).
 #   scripts/setup.sh --ops    also mmcv's compiled ops, which detection (EQL, Seesaw on LVIS) needs.
-#   scripts/setup.sh --test   the test system packages (SLURM, munge, Chromium) and the ops.
+#   scripts/setup.sh --test   the test system packages (SLURM, munge, Chromium, Fashion-MNIST) and the ops.
 # Environment:
 #   LT_MMCV_CUDA=1|0          build mmcv's CUDA ops (default: 1 when nvidia-smi sees a GPU, else 0). Set it on a
 #                             GPU-less login node: the wheel is then built there and runs on the GPU nodes.
@@ -44,6 +44,9 @@ system_packages() {
   command -v munged >/dev/null || need+=(munge)
   command -v chromium >/dev/null || need+=(chromium)
   command -v npm >/dev/null || need+=(npm)
+  # Fashion-MNIST offline (lt_repro/data/fashion_mnist.py): the data tests and the matrix read it when the
+  # official links cannot be reached
+  [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
   [ ${#need[@]} -eq 0 ] && return
   log "installing Debian packages: ${need[*]}"
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo

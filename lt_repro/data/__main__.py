@@ -1,6 +1,7 @@
 """Data command line: fetch datasets and write long-tailed split files.
 
   python -m lt_repro.data fetch mnist --root data/mnist
+  python -m lt_repro.data fetch fashion-mnist --root data/fashion-mnist
   python -m lt_repro.data split mnist --root data/mnist --rho 100 --n-max 5000 \
       --val-per-class 50 --out data/demo/mnist-lt-r100.split.json
   python -m lt_repro.data frames egtea --root data/egtea --list train --workers 8
@@ -20,11 +21,11 @@ from lt_repro.record import atomic_write_json
 
 from .download import ChecksumError, DownloadError
 
-from . import cifar, mnist, protocols, sources
+from . import cifar, fashion_mnist, mnist, protocols, sources
 
 from . import egtea, imagenet, inat, mlt
 
-FETCHERS = {"mnist": mnist.prepare, "cifar10": cifar.prepare_cifar10, "cifar100": cifar.prepare_cifar100,
+FETCHERS = {"mnist": mnist.prepare, "fashion-mnist": fashion_mnist.prepare, "cifar10": cifar.prepare_cifar10, "cifar100": cifar.prepare_cifar100,
             "imagenet-lt": imagenet.fetch_lists, "egtea": egtea.fetch_lists, "coco-mlt": mlt.fetch_coco_mlt,
             "voc-mlt": mlt.fetch_voc_mlt}
 # sources whose split is fixed by the dataset's own lists (no ρ): name → root → split dict
@@ -82,7 +83,7 @@ def main(argv=None) -> int:
     f.add_argument("dataset", choices=sorted(FETCHERS))
     f.add_argument("--root", required=True)
     s = sub.add_parser("split", help="write a long-tailed split file (indices + counts + sha256)")
-    s.add_argument("source", choices=["mnist", "cifar10", "cifar100", *FIXED_SPLITS])
+    s.add_argument("source", choices=["mnist", "fashion-mnist", "cifar10", "cifar100", *FIXED_SPLITS])
     s.add_argument("--root", required=True)
     s.add_argument("--rho", type=float, default=None, help="imbalance ratio n_max/n_min (not for fixed splits)")
     s.add_argument("--n-max", type=int, default=None, help="images of the largest class")
