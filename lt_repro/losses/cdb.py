@@ -21,6 +21,14 @@ is in the unused helper ``CIFAR-LT/utils.py::compute_weights``):
     tau = 2 * sigmoid( (1 - min d) / (1 - max d + 0.01) - 1 )
     L = sum_i w_{y_i} CE_i / sum_i w_{y_i}   (torch's weighted-mean CE)
 
+Official vs guarded. With ``difficulty_floor=0`` (the default) the weights are the
+official ones. The official w_c = d_c^tau is 0 for a class whose validation accuracy
+is perfect: that class then contributes nothing to the loss for the next epoch and
+can be forgotten (on an easy data set such as MNIST-LT this happens often, see the
+demo report). ``difficulty_floor=f > 0`` is our guarded variant, not in the paper or
+the official code: w_c = max(d_c, f)^tau, so every class keeps a weight of at least
+f^tau (before normalisation); tau is still computed from the measured d.
+
 Differences from the official code (deliberate, documented):
 - official focal option of the ImageNet-LT code (``loss/FocalLoss.py``) is not
   reproduced: that file references an undefined ``size_average`` and cannot run.
@@ -66,6 +74,13 @@ def _difficulty_tensor(class_difficulty) -> torch.Tensor:
     return d
 
 
+def _check_floor(floor) -> float:
+    floor = float(floor)
+    if not 0.0 <= floor < 1.0:
+        raise ValueError(f'CDBLoss: difficulty_floor must be in [0, 1) (0: the official weights), got {floor}')
+    return floor
+
+
 def _spread_ratio(d: torch.Tensor) -> float:
     return float((1 - d.min()) / (1 - d.max() + _EPS))
 
@@ -81,16 +96,18 @@ def dynamic_tau_imagenet(class_difficulty) -> float:
 
 
 def cdb_weights(class_difficulty, tau: Union[float, str] = 'dynamic', variant: str = 'cifar',
-                normalize: bool = True) -> torch.Tensor:
-    """w_c = d_c^tau (tau 'dynamic' -> the variant's formula), normalised to sum to C."""
+                normalize: bool = True, difficulty_floor: float = 0.0) -> torch.Tensor:
+    """w_c = d_c^tau (tau 'dynamic' -> the variant's formula), normalised to sum to C.
+    ``difficulty_floor`` f > 0: the guarded variant w_c = max(d_c, f)^tau (0: official)."""
     if variant not in VARIANTS:
         raise ValueError(f'CDBLoss: variant must be one of {VARIANTS}, got {variant!r}')
     d = _difficulty_tensor(class_difficulty)
+    floor = _check_floor(difficulty_floor)
     if tau == 'dynamic':
         tau = dynamic_tau_cifar(d) if variant == 'cifar' else dynamic_tau_imagenet(d)
     elif isinstance(tau, str):
         raise ValueError(f"CDBLoss: tau must be a number or 'dynamic', got {tau!r}")
-    w = d ** float(tau)
+    w = d.clamp(min=floor) ** float(tau)
     if normalize:
         total = w.sum()
         w = w / total * d.numel() if total > 0 else torch.ones_like(w)
@@ -103,8 +120,9 @@ class CDBLoss(nn.Module):
     def __init__(self, class_difficulty: Optional[Sequence[float]] = None,
                  tau: Union[float, str] = 'dynamic', variant: str = 'cifar',
                  normalize: bool = True, num_classes: Optional[int] = None,
-                 reduction: str = 'mean', loss_weight: float = 1.0):
+                 reduction: str = 'mean', loss_weight: float = 1.0, difficulty_floor: float = 0.0):
         super().__init__()
+        self.difficulty_floor = _check_floor(difficulty_floor)  # 0: official; > 0: our guarded variant
         if class_difficulty is None:
             if num_classes is None:
                 raise ValueError('CDBLoss: give class_difficulty or num_classes '
@@ -122,14 +140,24 @@ class CDBLoss(nn.Module):
             raise ValueError(f'CDBLoss: class_difficulty has {d.numel()} entries but '
                              f'num_classes={num_classes}')
         self.register_buffer('class_difficulty', d.float())
-        self.register_buffer('class_weight', cdb_weights(d, self.tau, variant, self.normalize))
+        self.register_buffer('class_weight', cdb_weights(d, self.tau, variant, self.normalize,
+                                                         self.difficulty_floor))
 
     @property
     def num_classes(self) -> int:
         return self.class_weight.numel()
 
     def extra_repr(self) -> str:
-        return f'num_classes={self.num_classes}, tau={self.tau!r}, variant={self.variant!r}'
+        floor = f', difficulty_floor={self.difficulty_floor}' if self.difficulty_floor else ''
+        return f'num_classes={self.num_classes}, tau={self.tau!r}, variant={self.variant!r}{floor}'
+
+    @property
+    def current_tau(self) -> float:
+        """The tau of the current weights (the dynamic formula of the variant, or the fixed value)."""
+        if self.tau != 'dynamic':
+            return float(self.tau)
+        d = self.class_difficulty
+        return dynamic_tau_cifar(d) if self.variant == 'cifar' else dynamic_tau_imagenet(d)
 
     @torch.no_grad()
     def update_difficulty(self, class_difficulty) -> None:
@@ -139,7 +167,7 @@ class CDBLoss(nn.Module):
             raise ValueError(f'CDBLoss.update_difficulty: got {d.numel()} difficulties for '
                              f'{self.num_classes} classes')
         self.class_difficulty.copy_(d)
-        self.class_weight.copy_(cdb_weights(d, self.tau, self.variant, self.normalize))
+        self.class_weight.copy_(cdb_weights(d, self.tau, self.variant, self.normalize, self.difficulty_floor))
 
     def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
         reduction = resolve_reduction(self.reduction, reduction_override)

@@ -35,7 +35,8 @@ class CDBDifficultyHook(Hook):
     gathers all ranks' predictions and broadcasts the metrics, so under DDP every rank sets the same
     difficulty, computed from the whole validation split. Before the first validation the
     difficulty is uniform (plain CE), as in the official code's first epoch. Each rank appends the
-    difficulties to ``work_dir/cdb_difficulty.rank<r>.jsonl``.
+    difficulties, tau and the class weights they give (those of the next training epoch) to
+    ``work_dir/cdb_difficulty.rank<r>.jsonl``; lt_repro.train copies rank 0's into record.json ``history``.
     """
 
     priority = "LOW"
@@ -48,10 +49,73 @@ class CDBDifficultyHook(Hook):
             raise KeyError(f"CDBDifficultyHook needs '{self.key}' from the validation metric; got {sorted(metrics or {})}")
         acc = torch.tensor([float("nan") if a is None else a for a in metrics[self.key]]) / 100.0
         difficulty = 1.0 - torch.nan_to_num(acc, nan=0.0)
-        _unwrap(runner.model).loss_fn.update_difficulty(difficulty)
-        # one file per rank: the trajectory of the difficulties, and a check that ranks agree
+        loss_fn = _unwrap(runner.model).loss_fn
+        loss_fn.update_difficulty(difficulty)
+        # one file per rank: the trajectory of the difficulties and weights, and a check that ranks agree
+        row = {"epoch": runner.epoch, "difficulty": difficulty.tolist(),
+               "tau": getattr(loss_fn, "current_tau", None), "weight": loss_fn.class_weight.tolist()}
         with open(Path(runner.work_dir) / f"cdb_difficulty.rank{get_rank()}.jsonl", "a") as f:
-            f.write(json.dumps({"epoch": runner.epoch, "difficulty": difficulty.tolist()}) + "\n")
+            f.write(json.dumps(row) + "\n")
+
+
+HISTORY = "history.jsonl"
+HISTORY_VAL_KEYS = ("top1_err_pct", "mean_class_acc_pct", "per_class_acc_pct")
+
+
+@register("HOOKS")
+class RunHistoryHook(Hook):
+    """Per-epoch history for the report's run-health check (lt_repro.report.health): the mean training
+    loss of each epoch and the validation metrics after it, appended by rank 0 to
+    ``work_dir/history.jsonl`` (a resumed run appends; :func:`read_history` keeps the last line of an
+    epoch). lt_repro.train adds it to every run."""
+
+    priority = "LOW"
+
+    def before_train_epoch(self, runner) -> None:
+        self._sum, self._n = 0.0, 0
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        loss = (outputs or {}).get("loss")
+        if torch.is_tensor(loss) and loss.numel() == 1:
+            self._sum += float(loss.detach())
+            self._n += 1
+
+    def after_train_epoch(self, runner) -> None:  # runner.epoch is still the 0-based epoch here
+        if self._n:
+            self._write(runner, {"epoch": runner.epoch + 1, "train_loss": self._sum / self._n})
+
+    def after_val_epoch(self, runner, metrics=None) -> None:  # after the loop counted the epoch
+        val = {f"val_{k}": metrics[k] for k in HISTORY_VAL_KEYS if k in (metrics or {})}
+        if val:
+            self._write(runner, {"epoch": runner.epoch, **val})
+
+    @staticmethod
+    def _write(runner, row: dict) -> None:
+        if get_rank() == 0:
+            with open(Path(runner.work_dir) / HISTORY, "a") as f:
+                f.write(json.dumps(row) + "\n")
+
+
+def read_history(work_dir) -> list[dict]:
+    """One dict per epoch from history.jsonl (train_loss, val_*) and rank 0's CDB file (cdb_difficulty,
+    cdb_tau, cdb_weight: the weights set after that epoch's validation), sorted by epoch; a later line
+    for the same epoch (a resumed run) wins."""
+    by_epoch: dict[int, dict] = {}
+    files = ((HISTORY, ""), ("cdb_difficulty.rank0.jsonl", "cdb_"))
+    for name, prefix in files:
+        path = Path(work_dir) / name
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            epoch = int(row.pop("epoch"))
+            by_epoch.setdefault(epoch, {}).update({prefix + k: v for k, v in row.items()})
+    return [{"epoch": e, **by_epoch[e]} for e in sorted(by_epoch)]
+
+
+NONFINITE = "nonfinite.json"
 
 
 @register("HOOKS")
@@ -59,17 +123,22 @@ class NonFiniteLossHook(Hook):
     """Stop at the first NaN/inf loss, before any checkpoint of the broken model is written.
 
     The last good checkpoint (the previous epoch's) stays in the work dir and no metrics.json is
-    written, so a fixed config can resume from it.
+    written, so a fixed config can resume from it. Rank 0 writes where it stopped to
+    ``work_dir/nonfinite.json``; a config with ``record_nonfinite = True`` makes lt_repro.train report
+    that as the run's result instead (a comparison grid that shows the failure).
     """
 
     priority = "VERY_HIGH"
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        bad = {k: float(v) for k, v in (outputs or {}).items()
-               if torch.is_tensor(v) and v.numel() == 1 and not math.isfinite(float(v))}
+        bad = {k: float(v.detach()) for k, v in (outputs or {}).items()
+               if torch.is_tensor(v) and v.numel() == 1 and not math.isfinite(float(v.detach()))}
         if bad:
             last = Path(runner.work_dir) / "last_checkpoint"
             kept = last.read_text().strip() if last.exists() else "none yet"
+            if get_rank() == 0:  # for a config that records the failure as a result (lt_repro.train)
+                (Path(runner.work_dir) / NONFINITE).write_text(json.dumps(
+                    {"epoch": runner.epoch + 1, "iter": runner.iter + 1, "loss": {k: str(v) for k, v in bad.items()}}))
             raise NonFiniteLossError(
                 f"non-finite loss {bad} at epoch {runner.epoch + 1}, iteration {runner.iter + 1} "
                 f"(work dir {runner.work_dir}). The run stopped and wrote no metrics; the last good "

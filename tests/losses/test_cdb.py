@@ -177,3 +177,47 @@ def test_bf16_autocast_cpu(variant):
     assert out.item() == pytest.approx(ref.item(), rel=3e-2)
     out.backward()
     assert torch.isfinite(lin.weight.grad).all()
+
+
+# ---------------------------------------------------------------- guarded variant (difficulty_floor)
+def test_official_weight_is_zero_for_a_perfect_class_and_the_floor_keeps_it():
+    d = [0.0, 0.5, 0.25]  # class 0: perfect validation accuracy
+    official = cdb_weights(d, tau=1.0)
+    assert official[0].item() == 0.0  # the official d^tau: class 0 no longer contributes
+    guarded = cdb_weights(d, tau=1.0, difficulty_floor=0.05)
+    # max(d, 0.05) = [0.05, 0.5, 0.25], normalised to sum 3
+    assert torch.allclose(guarded, torch.tensor([0.05, 0.5, 0.25]) / 0.8 * 3)
+    # dynamic tau is still the official function of the measured d, not of the floored one
+    tau = dynamic_tau_cifar(d)
+    expected = torch.tensor([0.05, 0.5, 0.25], dtype=torch.float64) ** tau
+    assert torch.allclose(cdb_weights(d, 'dynamic', difficulty_floor=0.05), (expected / expected.sum() * 3).float())
+
+
+def test_floor_zero_is_the_official_loss_and_a_perfect_class_has_no_gradient():
+    d = [0.0, 0.5, 0.25]
+    logits = _logits(6, 3, seed=3).requires_grad_()
+    labels = torch.tensor([0, 0, 1, 2, 1, 0])
+    official, floored = CDBLoss(d, tau=1.0), CDBLoss(d, tau=1.0, difficulty_floor=0.02)
+    assert torch.equal(official(logits, labels), CDBLoss(d, tau=1.0, difficulty_floor=0.0)(logits, labels))
+    official(logits, labels).backward()
+    assert torch.count_nonzero(logits.grad[labels == 0]) == 0  # samples of class 0 are ignored
+    logits.grad = None
+    floored(logits, labels).backward()
+    assert torch.count_nonzero(logits.grad[labels == 0]) > 0
+
+
+def test_floor_survives_update_difficulty_and_rejects_bad_values():
+    loss = CDBLoss(num_classes=3, tau=1.0, difficulty_floor=0.1)
+    loss.update_difficulty([0.0, 0.0, 0.3])
+    assert torch.allclose(loss.class_weight, torch.tensor([0.1, 0.1, 0.3]) / 0.5 * 3)
+    assert 'difficulty_floor=0.1' in repr(loss)
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match='difficulty_floor'):
+            CDBLoss(num_classes=3, difficulty_floor=bad)
+
+
+def test_current_tau_follows_the_difficulty():
+    loss = CDBLoss(num_classes=2)
+    loss.update_difficulty([0.5, 0.25])
+    assert loss.current_tau == pytest.approx(0.813147, abs=1e-6)
+    assert CDBLoss(num_classes=2, tau=2.0).current_tau == 2.0
