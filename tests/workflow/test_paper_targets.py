@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 # expansion into lt_repro.grid); a grid that adds or removes cells changes them
 EXPECTED = {
     "cb": {"fetch_cifar10": 1, "fetch_cifar100": 1, "classification_split": 15, "train": 117},
-    "cdb": {"fetch_cifar100": 1, "fetch_imagenet_lt_lists": 1, "classification_split": 6, "train": 12},
+    "cdb": {"fetch_cifar100": 1, "fetch_imagenet_lt_lists": 1, "fetch_egtea_lists": 1, "egtea_frames": 3,
+            "classification_split": 6 + 1, "train": 12 + 7},  # CIFAR-100-LT and ImageNet-LT, EGTEA
     "eql": {"fetch_cifar100": 1, "fetch_imagenet_lt_lists": 1, "classification_split": 2, "coco_images": 1,
             "lvis_annotations": 1, "train": 4 + 12},  # CIFAR-100-LT and ImageNet-LT, LVIS v0.5
     "seesaw": {"fetch_imagenet_lt_lists": 1, "classification_split": 1, "coco_images": 1, "lvis_annotations": 1,
