@@ -78,3 +78,19 @@ def test_amp_switch_uses_mmengines_amp_wrapper():
     assert cfg.optim_wrapper.type == "AmpOptimWrapper" and cfg.optim_wrapper.dtype == "bfloat16"
     with pytest.raises(ValueError, match="amp must be one of"):
         enable_amp(cfg, "fp8")
+
+
+def test_runner_adds_the_runtime_hooks_once(tmp_path):
+    """NaN stop and preemption come from the runner, whatever the config lists."""
+    from mmengine.config import Config
+
+    from lt_repro.train import RUNTIME_HOOKS, build_parser, setup_run
+
+    args = build_parser().parse_args([str(DEMO), "--work-dir", str(tmp_path / "w"), "--out-dir", str(tmp_path)])
+    for listed in ([], [dict(type="PreemptionHook"), dict(type="CDBDifficultyHook")]):
+        cfg = Config.fromfile(DEMO)
+        cfg.custom_hooks = listed
+        setup_run(cfg, args)
+        types = [h["type"] for h in cfg.custom_hooks]
+        assert all(types.count(name) == 1 for name in RUNTIME_HOOKS), types
+        assert types[-1] == "ProgressBarHook" and ("CDBDifficultyHook" in types) == bool(listed)
