@@ -1,6 +1,5 @@
 # Class-wise Difficulty-Balanced loss (Sinha et al. 2020): long-tailed CIFAR-100 and ImageNet-LT
 # (configs/cdb/grid.yaml), and EGTEA Gaze+ verbs with a 3D ResNeXt-101 (configs/cdb/grid-egtea.yaml).
-import dataclasses
 
 register_grid("cdb", "configs/cdb/grid.yaml", CLASSIFICATION_DATA)
 
@@ -13,11 +12,9 @@ EGTEA_LISTS = [f"{EGTEA}/{s}_split.txt" for s in ("train", "val", "test")]
 EGTEA_FRAMES = [f"{EGTEA}/frames/{s}.manifest.json" for s in ("train", "val", "test")]
 EGTEA_KINETICS = f"{EGTEA}/resnext-101-kinetics.pth"
 
-register_grid("cdb", "configs/cdb/grid-egtea.yaml", {"egtea": EGTEA_LISTS})
-for _key, (_exp, _inputs) in list(EXPERIMENTS.items()):
-    if _exp.split is not None and _exp.split.source == "egtea":  # frames in; the weights under the data root
-        _exp = dataclasses.replace(_exp, overrides={**_exp.overrides, "model.backbone.pretrained": EGTEA_KINETICS})
-        EXPERIMENTS[_key] = (_exp, {**_inputs, "frames": EGTEA_FRAMES})
+register_grid("cdb", "configs/cdb/grid-egtea.yaml", {"egtea": EGTEA_LISTS},
+              more_inputs={"egtea": {"frames": EGTEA_FRAMES}},
+              more_overrides={"egtea": {"model.backbone.pretrained": EGTEA_KINETICS}})
 
 
 localrules:
