@@ -3,8 +3,8 @@
 For each logits shape N x K and each loss: forward + backward (to the logits) time, median over
 ``--repeat`` calls after ``--warmup`` calls, measured alternately with its baseline
 (``F.cross_entropy`` for softmax losses, ``F.binary_cross_entropy_with_logits`` for sigmoid and
-multi-label losses) on the same logits, so load from other processes hits both alike; the ratio is the median of the per-repeat
-ratios (the ms columns are plain medians).
+multi-label losses) on the same logits, so load from other processes hits both alike; the ratio is
+the median of the per-repeat ratios (the ms columns are plain medians).
 Peak memory is the peak of live tensor bytes allocated during one forward + backward:
 on CUDA ``torch.cuda.max_memory_allocated`` minus the bytes allocated before the call; on CPU the
 "Total Allocated" counter that the CPU allocator reports to ``torch.profiler`` (profile_memory),

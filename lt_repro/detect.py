@@ -15,7 +15,8 @@ detections per image it keeps, and the test-time score threshold and detection c
 
 Config placeholder: the string ``'${lvis_image_frequency}'`` anywhere under ``model`` is replaced by
 the per-category image-count frequency (``image_count`` / number of annotated images, as the
-official EQL code) of the training annotation file, in the category order of mmdet's LVIS datasets (the file's order, = label index).
+official EQL code) of the training annotation file, in the category order of mmdet's LVIS datasets
+(the file's order, = label index).
 
 ``--eval-only`` loads released weights with ``torch.load(weights_only=True)`` (never unpickling
 arbitrary objects) and only tests. Exit codes: 0 done, 2 bad config, 3 non-finite loss, 5 the stack
@@ -201,8 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     record["evaluation"] = evaluator_settings(cfg)
     record["eval_only_checkpoint"] = args.eval_only
     if freq is not None:
-        record["class_frequency"] = {"source": str(train_annotation_file(cfg)),
-                                     "definition": "image_count / number of annotated training images (eql.detectron2)", "values": freq}
+        record["class_frequency"] = {
+            "source": str(train_annotation_file(cfg)),
+            "definition": "image_count / number of annotated training images (eql.detectron2)",
+            "values": freq}
     atomic_write_json(out / "record.json", record)
     atomic_write_json(out / "metrics.json", metrics)
     print(f"wrote {out / 'metrics.json'}: segm AP {metrics['segm_AP_pct']}%, APr {metrics['segm_APr_pct']}%",

@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 CLASSIFICATION_TRACKS = {
     "mnist-demo": "tests/test_train.py::test_sigterm_mid_epoch_resumes_to_the_uninterrupted_result",
     "cifar-lt-resnet32": "tests/classification/test_training.py::test_cb_cifar10_focal_grid_cell",
-    "db-resnet50-multilabel": "tests/classification/test_db_track.py::test_voc_mlt_db_focal_cell_trains_tests_and_joins_db_table",
+    "db-resnet50-multilabel":
+        "tests/classification/test_db_track.py::test_voc_mlt_db_focal_cell_trains_tests_and_joins_db_table",
 }
 DETECTION_TRACKS = {
     "mask-rcnn-seesaw": "tests/detection/test_detect.py::test_mask_rcnn_seesaw_trains_and_evaluates",
@@ -93,7 +94,8 @@ def throughput_part(device: str, out: Path, quick: bool) -> dict:
         return {"status": "skipped", "detail": "benchmarks/train_throughput.py is not in this checkout"}
     args = ["--iters", "3"] if quick else []
     log = out / "logs" / "train_throughput.log"
-    rc = run([sys.executable, str(script), "--device", device, "--json", str(out / "train_throughput.json"), *args], log)
+    rc = run([sys.executable, str(script), "--device", device, "--json", str(out / "train_throughput.json"), *args],
+             log)
     result = {"status": "pass" if rc == 0 else "fail", "log": str(log.relative_to(out))}
     if (out / "train_throughput.json").exists():
         result["result"] = json.loads((out / "train_throughput.json").read_text())
@@ -149,8 +151,8 @@ def markdown(summary: dict) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True, help="folder for gpu_check.json, gpu_check.md, logs/, runs/")
     ap.add_argument("--device", choices=("cuda", "cpu"), default="cuda")
     ap.add_argument("--mmcv-build", type=Path, default=None, help="JSON the background mmcv build writes when done")
@@ -172,7 +174,8 @@ def main(argv=None) -> int:
     save()
     parts["loss_benchmark"] = timed(lambda: benchmark_part(args.device, out, quick))
     save()
-    parts["classification_tracks"] = timed(lambda: pytest_part("classification", list(CLASSIFICATION_TRACKS.values()), out))
+    parts["classification_tracks"] = timed(
+        lambda: pytest_part("classification", list(CLASSIFICATION_TRACKS.values()), out))
     save()
     parts["train_throughput"] = timed(lambda: throughput_part(args.device, out, quick))
     save()

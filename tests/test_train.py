@@ -1,7 +1,6 @@
 """lt_repro.train on the demo config with a small real MNIST-LT split: resume after SIGTERM,
 NaN losses, config typos and a full disk. Each case checks what was kept."""
 import json
-import os
 import resource
 import signal
 import subprocess

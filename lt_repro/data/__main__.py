@@ -25,7 +25,8 @@ from . import cifar, fashion_mnist, mnist, protocols, sources
 
 from . import egtea, imagenet, inat, mlt
 
-FETCHERS = {"mnist": mnist.prepare, "fashion-mnist": fashion_mnist.prepare, "cifar10": cifar.prepare_cifar10, "cifar100": cifar.prepare_cifar100,
+FETCHERS = {"mnist": mnist.prepare, "fashion-mnist": fashion_mnist.prepare,
+            "cifar10": cifar.prepare_cifar10, "cifar100": cifar.prepare_cifar100,
             "imagenet-lt": imagenet.fetch_lists, "egtea": egtea.fetch_lists, "coco-mlt": mlt.fetch_coco_mlt,
             "voc-mlt": mlt.fetch_voc_mlt}
 # sources whose split is fixed by the dataset's own lists (no ρ): name → root → split dict
@@ -52,7 +53,8 @@ def make_split(source: str, root: str, rho: float, n_max: int | None = None, val
     if protocol == "holdout_then_exponential":
         s = protocols.holdout_then_exponential(labels, src.num_classes, rho, n_max, val_per_class)
     else:
-        options = {k: v for k, v in (("n_max", n_max), ("val_per_class", val_per_class), ("seed", seed)) if v is not None}
+        given = (("n_max", n_max), ("val_per_class", val_per_class), ("seed", seed))
+        options = {k: v for k, v in given if v is not None}
         s = protocols.get_protocol(protocol)(labels, src.num_classes, rho, **options)
     split = {
         "protocol": protocol, "source": source, "rho": rho, "n_max": n_max,
@@ -112,7 +114,8 @@ def main(argv=None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
         atomic_write_json(Path(args.out), split)
-        print(f"{args.out}: {len(split['train'])} train / {len(split['val'])} val, counts {split['train_counts']}", file=sys.stderr)
+        print(f"{args.out}: {len(split['train'])} train / {len(split['val'])} val, counts {split['train_counts']}",
+              file=sys.stderr)
     return 0
 
 

@@ -23,7 +23,8 @@ from .download import Remote
 
 _S3 = "https://ml-inat-competition-datasets.s3.amazonaws.com/"
 IMAGES = {
-    "2017": Remote(_S3 + "2017/train_val_images.tar.gz", "train_val_images.tar.gz", md5="7c784ea5e424efaec655bd392f87301f"),
+    "2017": Remote(_S3 + "2017/train_val_images.tar.gz", "train_val_images.tar.gz",
+                   md5="7c784ea5e424efaec655bd392f87301f"),
     "2018": Remote(_S3 + "2018/train_val2018.tar.gz", "train_val2018.tar.gz", md5="b1c6952ce38f31868cc50ea72d066cc3"),
 }
 # Annotation archives (url, files inside). URLs: visipedia/inat_comp@4ea5638e6f51c0a46c866305d6e0b640d40609d7:

@@ -7,7 +7,8 @@ import pickle
 from pathlib import Path
 
 ALLOWED = {
-    ("builtins", n) for n in ("set", "frozenset", "list", "dict", "tuple", "int", "float", "str", "bytes", "bool", "complex")
+    ("builtins", n)
+    for n in ("set", "frozenset", "list", "dict", "tuple", "int", "float", "str", "bytes", "bool", "complex")
 } | {
     ("__builtin__", n) for n in ("set", "frozenset", "list", "dict", "tuple", "int", "float", "str", "bool")  # Python 2
 } | {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import torch
-import torch.nn.functional as F
 
 
 class PadCropFlip:
@@ -23,7 +22,8 @@ class PadCropFlip:
         p = self.pad
         out = self.fill.to(x.dtype).expand(c, h + 2 * p, w + 2 * p).clone()
         out[:, p:p + h, p:p + w] = x
-        i, j = torch.randint(0, h + 2 * p - self.size + 1, (1,)).item(), torch.randint(0, w + 2 * p - self.size + 1, (1,)).item()
+        i = torch.randint(0, h + 2 * p - self.size + 1, (1,)).item()
+        j = torch.randint(0, w + 2 * p - self.size + 1, (1,)).item()
         out = out[:, i:i + self.size, j:j + self.size]
         return out.flip(-1) if torch.rand(()) < 0.5 else out
 

@@ -14,7 +14,9 @@ class ConfigKeyError(KeyError):
 
 def _close(key: str, options) -> str:
     near = difflib.get_close_matches(key, [str(o) for o in options], n=3, cutoff=0.5)
-    return f" Did you mean {', '.join(repr(n) for n in near)}?" if near else f" Valid keys: {sorted(map(str, options))}."
+    if near:
+        return f" Did you mean {', '.join(repr(n) for n in near)}?"
+    return f" Valid keys: {sorted(map(str, options))}."
 
 
 def apply_overrides(cfg: Config, overrides: dict, source: str = "the config") -> None:

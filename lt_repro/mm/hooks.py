@@ -46,7 +46,8 @@ class CDBDifficultyHook(Hook):
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         if not metrics or self.key not in metrics:
-            raise KeyError(f"CDBDifficultyHook needs '{self.key}' from the validation metric; got {sorted(metrics or {})}")
+            raise KeyError(f"CDBDifficultyHook needs '{self.key}' from the validation metric; "
+                           f"got {sorted(metrics or {})}")
         acc = torch.tensor([float("nan") if a is None else a for a in metrics[self.key]]) / 100.0
         difficulty = 1.0 - torch.nan_to_num(acc, nan=0.0)
         loss_fn = _unwrap(runner.model).loss_fn
@@ -176,7 +177,8 @@ class PreemptionHook(Hook):
         runner.save_checkpoint(runner.work_dir, name, by_epoch=False)
         if get_rank() == 0:
             (Path(runner.work_dir) / "last_checkpoint").write_text(str(Path(runner.work_dir) / name))
-        runner.logger.warning(f"signal {self.requested}: saved {name} at iteration {runner.iter + 1}; exiting for a retry")
+        runner.logger.warning(f"signal {self.requested}: saved {name} at iteration {runner.iter + 1}; "
+                              "exiting for a retry")
         raise PreemptedError(143)
 
 
@@ -195,7 +197,8 @@ class ProgressBarHook(Hook):
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         loss = (outputs or {}).get("loss")
-        self.bar.set_postfix(epoch=runner.epoch + 1, loss=f"{float(loss):.4f}" if loss is not None else "-", refresh=False)
+        shown = f"{float(loss):.4f}" if loss is not None else "-"
+        self.bar.set_postfix(epoch=runner.epoch + 1, loss=shown, refresh=False)
         self.bar.update(1)
 
     def after_train(self, runner) -> None:

@@ -63,7 +63,8 @@ class ResNetCifar(nn.Module):
         n = (depth - 2) // 6
         subsample = "avg" if variant == "cb" else "stride"
         self.variant = variant
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(inplace=True))
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16),
+                                  nn.ReLU(inplace=True))
         blocks, in_ch = [], 16
         for out_ch, stride in ((16, 1), (32, 2), (64, 2)):
             for j in range(n):

@@ -103,7 +103,8 @@ def test_train_transform_pads_crops_flips():
     o = next(o for o in outs if (o[0] == -1.0).any())
     assert ((o[1] == -2.0) == (o[0] == -1.0)).all()
     src = sources.get("cifar10")
-    assert torch.allclose(src.to_tensor(np.zeros((1, 32, 32, 3), np.uint8))[0, :, 0, 0], src.train_transform.fill.flatten())
+    corner = src.to_tensor(np.zeros((1, 32, 32, 3), np.uint8))[0, :, 0, 0]
+    assert torch.allclose(corner, src.train_transform.fill.flatten())
     train = src.images_for(np.zeros((2, 32, 32, 3), np.uint8), "train")
     test = src.images_for(np.zeros((2, 32, 32, 3), np.uint8), "test")
     assert train[0].shape == (3, 32, 32) and isinstance(test, torch.Tensor)

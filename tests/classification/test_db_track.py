@@ -79,7 +79,8 @@ def test_voc_mlt_db_focal_cell_trains_tests_and_joins_db_table(tmp_path):
     assert m["medium_mAP_pct"] is None and m["tail_mAP_pct"] == pytest.approx(sum(aps[1:]) / 5, abs=1e-5)
     record = json.loads((tmp_path / "o" / "record.json").read_text())
     loss = record["config"]["model"]["loss"]
-    assert (loss["type"], loss["mu"], loss["lambda_"], loss["train_num"]) == ("LTDistributionBalancedLoss", 0.3, 5.0, 10)
+    assert (loss["type"], loss["mu"], loss["lambda_"], loss["train_num"]) == (
+        "LTDistributionBalancedLoss", 0.3, 5.0, 10)
     assert loss["class_freq"] == json.loads(split.read_text())["train_counts"]
 
     from tests.report.in_comparison import compare_run

@@ -47,7 +47,8 @@ def test_imagenet_lt_lists_split_and_decode(tmp_path):
 
 
 def test_imagenet_lt_missing_and_checksum(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"ImageNet_LT_train.txt is missing. Expected layout: root/train/<wnid>"):
+    with pytest.raises(FileNotFoundError,
+                       match=r"ImageNet_LT_train.txt is missing. Expected layout: root/train/<wnid>"):
         imagenet.load_lt(str(tmp_path), "train")
     root = write_imagenet_lt(tmp_path / "r")
     with pytest.raises(ChecksumError, match=r"ImageNet_LT_val.txt: sha256 is .* expected 9af7ba68"):

@@ -137,7 +137,8 @@ def test_coco_mlt_labels_order_and_split(tmp_path, monkeypatch):
 def test_voc_mlt_labels_order_and_split(tmp_path, monkeypatch):
     root = write_voc_mlt(tmp_path)
     paths, labels = mlt.load_voc_mlt(root, "train", check=False)
-    assert paths.tolist() == [str(root / "VOCdevkit/VOC2012/JPEGImages" / f"{i}.jpg") for i in ("2008_000002", "2008_000001")]
+    images = root / "VOCdevkit/VOC2012/JPEGImages"
+    assert paths.tolist() == [str(images / f"{i}.jpg") for i in ("2008_000002", "2008_000001")]
     assert np.array_equal(labels, VOC_TRAIN_LABELS)
     paths, labels = mlt.load_voc_mlt(root, "test", check=False)
     assert [Path(p).stem for p in paths] == ["000002", "000001", "000003"]
@@ -156,7 +157,8 @@ def test_split_refuses_a_subset_unlike_class_freq(tmp_path):
     wrong_counts = COCO_TRAIN_LABELS.copy()
     wrong_counts[0, 5] = 1
     root = write_coco_mlt(tmp_path / "a", rows=wrong_counts)
-    with pytest.raises(ValueError, match=r"class_freq.pkl: the training subset .* does not match the official one: per-class counts"):
+    with pytest.raises(ValueError, match=r"class_freq.pkl: the training subset .* does not match the official one: "
+                                         r"per-class counts"):
         mlt.split("coco-mlt", root, check=False)
     # same per-class counts, rows in another order: caught by gt_labels
     root = write_voc_mlt(tmp_path / "b", rows=VOC_TRAIN_LABELS[::-1])
@@ -168,9 +170,11 @@ def test_split_refuses_a_subset_unlike_class_freq(tmp_path):
 
 
 def test_missing_files_name_the_layout(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"instances_train2017.json is missing. Expected layout: coco-mlt root/: train2017/"):
+    with pytest.raises(FileNotFoundError,
+                       match=r"instances_train2017.json is missing. Expected layout: coco-mlt root/: train2017/"):
         mlt.load_coco_mlt(tmp_path, "train")
-    with pytest.raises(FileNotFoundError, match=r"longtail2012/img_id.txt is missing. Expected layout: voc-mlt root/: VOCdevkit/VOC2012"):
+    with pytest.raises(FileNotFoundError,
+                       match=r"longtail2012/img_id.txt is missing. Expected layout: voc-mlt root/: VOCdevkit/VOC2012"):
         mlt.load_voc_mlt(tmp_path, "train")
     root = write_voc_mlt(tmp_path / "v")
     (root / "VOCdevkit/VOC2012/Annotations/2008_000001.xml").unlink()
@@ -178,7 +182,8 @@ def test_missing_files_name_the_layout(tmp_path):
         mlt.load_voc_mlt(root, "train", check=False)
     root = write_coco_mlt(tmp_path / "c")
     (root / "train2017/000000000105.jpg").unlink()
-    with pytest.raises(FileNotFoundError, match=r"000000000105.jpg \(listed in .*instances_train2017.json\) is missing"):
+    with pytest.raises(FileNotFoundError,
+                       match=r"000000000105.jpg \(listed in .*instances_train2017.json\) is missing"):
         mlt.load_coco_mlt(root, "train", check=False)
     with pytest.raises(ValueError, match="subset must be 'train' or 'test'"):
         mlt.load_coco_mlt(root, "val", check=False)

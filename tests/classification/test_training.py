@@ -56,7 +56,8 @@ def test_cb_cifar10_focal_grid_cell(tmp_path):
     decays = sorted({g["weight_decay"] for g in ckpt["optimizer"]["param_groups"]})
     assert decays == [0.0, 2e-4]
     bias = ckpt["state_dict"]["head.bias"]
-    assert torch.allclose(bias, torch.full_like(bias, -torch.log(torch.tensor(9.0))), atol=0.5)  # prior −log(C−1), after 1 epoch
+    # prior −log(C−1), after 1 epoch
+    assert torch.allclose(bias, torch.full_like(bias, -torch.log(torch.tensor(9.0))), atol=0.5)
 
     # the run joins CB Table 2 (CIFAR-10-LT, ρ=50, class-balanced) in the comparison and on the cb page
     from tests.report.in_comparison import compare_run

@@ -6,7 +6,8 @@ import pytest
 
 from lt_repro.detect import flatten_lvis, image_count_frequency
 
-KEYS = [f"{m}_{i}_pct" for m in ("bbox", "segm") for i in ("AP", "AP50", "AP75", "APs", "APm", "APl", "APr", "APc", "APf")]
+KEYS = [f"{m}_{i}_pct" for m in ("bbox", "segm")
+        for i in ("AP", "AP50", "AP75", "APs", "APm", "APl", "APr", "APc", "APf")]
 
 
 def test_flatten_lvis_converts_to_percent_and_marks_missing_groups():
@@ -60,7 +61,8 @@ def _check_outputs(tmp, cfg_path, score_thr=1e-4):
 
 @pytest.mark.slow
 def test_mask_rcnn_seesaw_trains_and_evaluates(lvis_v1, tmp_path, make_tiny_config, detect):
-    cfg = make_tiny_config("configs/seesaw/seesaw_mask-rcnn-r50-fpn_8xb2-24e_lvis-v1-random.py", lvis_v1, tmp_path / "tiny.py")
+    cfg = make_tiny_config("configs/seesaw/seesaw_mask-rcnn-r50-fpn_8xb2-24e_lvis-v1-random.py", lvis_v1,
+                           tmp_path / "tiny.py")
     detect(cfg, tmp_path)
     metrics, record = _check_outputs(tmp_path, cfg)
     assert (tmp_path / "work/epoch_1.pth").exists() and (tmp_path / "work/last_checkpoint").exists()

@@ -55,7 +55,10 @@ def test_hand_derived_value():
 def test_rebalance_weight_hand_derived():
     loss = DB([1, 3], 4)
     w = loss.rebalance_weight(torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]))
-    s = lambda v: 1 / (1 + math.exp(-v))
+
+    def s(v):
+        return 1 / (1 + math.exp(-v))
+
     expected = [[0.1 + s(8), 0.1 + s(10 * (1 / 3 - 0.2))],
                 [0.1 + s(10 * (0.75 - 0.2)), 0.1 + s(10 * (0.25 - 0.2))],
                 [1.1, 1.1]]  # no positive label: r = inf -> alpha + 1 (official inf arithmetic)

@@ -218,6 +218,9 @@ class SlurmCluster:
         srun.chmod(0o755)
         (self.root / "plugstack.conf").write_text("")  # keep /etc/slurm/plugstack.conf out
         r = self.root
+        node = (f"NodeName={self.hostname} NodeAddr=127.0.0.1 CPUs={self.cpus} Boards=1 SocketsPerBoard=1 "
+                f"CoresPerSocket={self.cpus} ThreadsPerCore=1 RealMemory={self.mem_mb} Gres=gpu:{self.gpus} "
+                f"Features={NODE_FEATURE} State=UNKNOWN")
         self.conf.write_text(f"""\
 # Written by tests/workflow/slurm_cluster.py: single-node test cluster, no accounting.
 ClusterName=lttest{os.getpid()}
@@ -254,7 +257,7 @@ InactiveLimit=0
 MinJobAge=600
 KillWait=5
 SlurmdParameters=config_overrides
-NodeName={self.hostname} NodeAddr=127.0.0.1 CPUs={self.cpus} Boards=1 SocketsPerBoard=1 CoresPerSocket={self.cpus} ThreadsPerCore=1 RealMemory={self.mem_mb} Gres=gpu:{self.gpus} Features={NODE_FEATURE} State=UNKNOWN
+{node}
 PartitionName={GPU_PARTITION} Nodes={self.hostname} MaxTime=INFINITE State=UP
 PartitionName={CPU_PARTITION} Nodes={self.hostname} MaxTime=INFINITE State=UP
 """)

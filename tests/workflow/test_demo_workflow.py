@@ -20,7 +20,8 @@ def snakemake(*args, cwd=REPO, check=True):
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     res = subprocess.run([*SNAKEMAKE, *args], cwd=cwd, capture_output=True, text=True, env=env)
     if check and res.returncode != 0:
-        pytest.fail(f"snakemake {' '.join(args)} failed ({res.returncode}):\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}")
+        pytest.fail(f"snakemake {' '.join(args)} failed ({res.returncode}):\n"
+                    f"{res.stdout[-4000:]}\n{res.stderr[-4000:]}")
     return res
 
 
@@ -77,7 +78,8 @@ def test_reduced_demo_end_to_end(tmp_path, mnist_root):
                                  "ours_std", "n", "delta", "verdict"])]
     page = (tmp_path / "reports/demo.html").read_text()
     for loss in ("ce", "cdb"):
-        err = json.loads((tmp_path / f"results/demo/mnist-lt-r100_{loss}/seed-0/metrics.json").read_text())["top1_err_pct"]
+        metrics = tmp_path / f"results/demo/mnist-lt-r100_{loss}/seed-0/metrics.json"
+        err = json.loads(metrics.read_text())["top1_err_pct"]
         assert f"{err:.2f} (n=1)" in page
         assert f"../results/demo/mnist-lt-r100_{loss}/seed-0/metrics.json" in page
     assert (tmp_path / "reports/img/demo_per_class_acc.png").stat().st_size > 1000

@@ -42,7 +42,8 @@ def test_keep_going_then_rerun_only_the_failed_run(tmp_path, mnist_root):
     assert (tmp_path / "results/demo/mnist-lt-r100_typo/seed-0/metrics.json").exists()
 
 
-@pytest.mark.parametrize("target", ["results/demo/a/b_c/seed-0/metrics.json", "results/demo/../x_y/seed-0/metrics.json"])
+@pytest.mark.parametrize("target", ["results/demo/a/b_c/seed-0/metrics.json",
+                                    "results/demo/../x_y/seed-0/metrics.json"])
 def test_wildcards_cannot_leave_the_results_tree(target):
     res = snakemake("-n", target)
     assert res.returncode != 0 and "MissingRuleException" in res.stdout + res.stderr

@@ -117,8 +117,8 @@ def test_slurm_profile_runs_jobs_through_sbatch_with_gpu_gres(slurm_cluster, tmp
     local_dir = _write_workflow(tmp_path / "local")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
     env["LT_LOCAL_GPUS"] = "2"
-    local = subprocess.run([sys.executable, "-m", "snakemake", "--profile", str(REPO_ROOT / "profiles" / "local"), "all"],
-                           cwd=local_dir, env=env, capture_output=True, text=True, timeout=300)
+    local = subprocess.run([sys.executable, "-m", "snakemake", "--profile", str(REPO_ROOT / "profiles" / "local"),
+                            "all"], cwd=local_dir, env=env, capture_output=True, text=True, timeout=300)
     assert local.returncode == 0, local.stderr[-4000:]
     assert _seen(local_dir / "seen" / "squares_on_gpu.txt")["job_id"] == "none"
     names = sorted(p.name for p in (slurm_dir / "results").iterdir())
