@@ -44,7 +44,8 @@ class Source:
             if augment != "default":
                 raise ValueError(f"augment={augment!r} is not available for file-based sources; use 'default'")
             if mean is not None:
-                raise ValueError("mean/std apply to array sources (MNIST, CIFAR) only; remove them from the dataset config")
+                raise ValueError("mean/std apply to array sources (MNIST, CIFAR) only; "
+                                 "remove them from the dataset config")
             return self.decode(images, subset, image_size)
         if image_size is not None:
             raise ValueError("image_size applies to file-based sources (ImageNet, iNaturalist) only; "
