@@ -10,6 +10,7 @@ import torch
 from functools import partial
 
 from . import cifar, fashion_mnist, imagenet, inat, mlt, mnist
+from .batch_transforms import BatchAutoAugmentCutout, BatchNormalise, batched
 from .images import IMAGENET_MEAN, IMAGENET_STD, INAT_MEAN, INAT_STD, decoder
 from .transforms import AutoAugmentCutout, PadCropFlip, Transformed, black_fill
 
@@ -56,6 +57,24 @@ class Source:
             return Transformed(self.to_uint8(images), AutoAugmentCutout(self.mean, self.std))
         x = self.to_tensor(images)
         return Transformed(x, self.train_transform) if subset == "train" and augment and self.train_transform else x
+
+    def batch_transform(self, subset: str, augment: str | None = "default", mean: Sequence[float] | None = None,
+                        std: Sequence[float] | None = None) -> BatchNormalise:
+        """The batched form of what :meth:`images_for` applies, for whole uint8 batches on the training
+        device (:mod:`lt_repro.data.batch_transforms`; LTDeviceSplitDataset): same arguments, same pixels for
+        the same draws. Array sources only."""
+        if augment not in AUGMENTS:
+            raise ValueError(f"augment must be one of {AUGMENTS}, got {augment!r}; set it in the dataset config")
+        if self.decode is not None:
+            raise ValueError("the device-resident data path holds array sources (MNIST, CIFAR) only; this source "
+                             "is file-based: use LTSplitDataset")
+        if (mean is None) != (std is None):
+            raise ValueError("give mean and std together (per-channel statistics of the normalisation)")
+        if mean is not None:
+            return self.normalised(mean, std).batch_transform(subset, augment)
+        if subset == "train" and augment == "autoaugment_cutout":
+            return BatchAutoAugmentCutout(AutoAugmentCutout(self.mean, self.std))
+        return batched(self.train_transform if subset == "train" and augment else None, self.mean, self.std)
 
     def normalised(self, mean: Sequence[float], std: Sequence[float]) -> "Source":
         """This source with other normalisation statistics; the crop padding stays black (the
