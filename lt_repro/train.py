@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import glob
 import json
 import os
 import sys
@@ -174,10 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     resumed = setup_run(cfg, args)
     work_dir = Path(args.work_dir)
-    init_from = Path(args.init_from).resolve() if args.init_from else None
-    if init_from is not None and not init_from.is_file():
-        print(f"error: --init-from {args.init_from}: no such checkpoint; run the stage it comes from first",
-              file=sys.stderr)
+    try:
+        init_from = checkpoint_path(args.init_from) if args.init_from else None
+    except FileNotFoundError as err:
+        print(f"error: --init-from {err}", file=sys.stderr)
         return 2
     if init_from is not None and resumed is None:  # a resume continues from the work dir instead
         cfg.load_from = str(init_from)
@@ -205,6 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_json(out / "metrics.json", metrics)
     print(f"wrote {out / 'metrics.json'}: top-1 error {metrics.get('top1_err_pct')}%", file=sys.stderr)
     return 0
+
+
+def checkpoint_path(spec: str) -> Path:
+    """The checkpoint ``spec`` names: a file, or a glob pattern that matches exactly one file (a stage-1
+    run's ``best_*.pth``, whose epoch is known only after that run)."""
+    path = Path(spec)
+    matches = [path] if path.is_file() else sorted(path.parent.glob(path.name)) if glob.has_magic(spec) else []
+    if len(matches) != 1:
+        found = f"{len(matches)} files match" if matches else "no such checkpoint"
+        raise FileNotFoundError(f"{spec}: {found}; run the stage it comes from first")
+    return matches[0].resolve()
 
 
 def resume_point(work_dir: Path) -> dict | None:
