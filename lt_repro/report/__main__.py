@@ -3,7 +3,8 @@
   python -m lt_repro.report compare --slug SLUG --results results --published configs/published \
       --out results/SLUG/comparison.tsv
   python -m lt_repro.report html --results results --published configs/published --out reports [--only SLUG]
-  python -m lt_repro.report validate --published configs/published --fidelity configs/fidelity [--checks]
+  python -m lt_repro.report validate --published configs/published --fidelity configs/fidelity \
+      --claims configs/claims [--checks]
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import fidelity
+from . import claims, fidelity, layouts
 from ._io import atomic_write_text
 from .compare import TSV_COLUMNS, VERDICTS, compare, summarize, to_tsv, unmatched_exps
 from .published import PublishedError, load_all, load_slug
@@ -36,7 +37,8 @@ def _compare(args: argparse.Namespace) -> int:
 def _html(args: argparse.Namespace) -> int:
     from .html import render_all  # jinja2/matplotlib only for this subcommand
 
-    written = render_all(args.results, args.published, args.out, only=args.only, fidelity_dir=args.fidelity)
+    written = render_all(args.results, args.published, args.out, only=args.only, fidelity_dir=args.fidelity,
+                         claims_dir=args.claims)
     print(f"wrote {len(written)} files under {args.out}/ (open {Path(args.out) / 'index.html'})")
     return 0
 
@@ -44,11 +46,27 @@ def _html(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     found = load_all(args.published)
     for slug, entries in found.items():
-        print(f"{slug}: {len(entries)} entries OK")
+        tables = layouts.load_slug(args.published, slug, entries)
+        print(f"{slug}: {len(entries)} entries OK, {len(tables)} table layouts OK")
     if not found:
         print(f"no *.yaml files in {args.published}", file=sys.stderr)
         return 1
+    _validate_claims(args.claims, found)
     return _validate_fidelity(args.fidelity, args.checks)
+
+
+def _validate_claims(folder: Path, entries_by_slug: dict) -> None:
+    """Load every claims file (cells checked against the published entries) and evaluate it on the
+    published numbers: a claim that fails there is a transcription or claim error, reported, not fatal."""
+    for path in sorted(Path(folder).glob("*.yaml")):
+        found = claims.load_slug(folder, path.stem, entries_by_slug.get(path.stem, []))
+        results = [claims.evaluate(c, {}) for c in found]
+        c = claims.counts(results)["published"]
+        print(f"{path.stem}: {len(found)} claims OK; on the published numbers {c['holds']} hold, {c['fails']} fail, "
+              f"{c['no published numbers']} without published pairs")
+        for r in results:
+            if r.published == claims.FAILS:
+                print(f"warning: claim {r.claim.id!r} ({path}) fails on the published numbers", file=sys.stderr)
 
 
 def _validate_fidelity(folder: Path, checks: bool) -> int:
@@ -110,13 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--fidelity", type=Path, default=None,
                    help="folder of fidelity tables shown under 'Deviations from the official code' "
                         "(default: the 'fidelity' folder next to PUBLISHED)")
+    h.add_argument("--claims", type=Path, default=None,
+                   help="folder of claims files <slug>.yaml (schema: configs/claims/SCHEMA.md; default: the "
+                        "'claims' folder next to PUBLISHED)")
     h.set_defaults(func=_html)
 
-    v = sub.add_parser("validate", help="check every PUBLISHED/*.yaml and FIDELITY/*.yaml against its schema",
-                       description="Load and validate every published-numbers file and every fidelity table; the "
-                                   "first error names file, entry (or row) and field.")
+    v = sub.add_parser("validate", help="check every PUBLISHED/*.yaml (with its layouts), CLAIMS/*.yaml and "
+                                        "FIDELITY/*.yaml against its schema",
+                       description="Load and validate every published-numbers file and its table layouts "
+                                   "(PUBLISHED/layouts/<slug>.yaml), every claims file (evaluated on the published "
+                                   "numbers) and every fidelity table; the first error names file, entry (or row) "
+                                   "and field.")
     v.add_argument("--published", type=Path, default=Path("configs/published"),
                    help="folder of <slug>.yaml files (default: configs/published)")
+    v.add_argument("--claims", type=Path, default=Path("configs/claims"),
+                   help="folder of claims files (schema: configs/claims/SCHEMA.md; default: configs/claims)")
     v.add_argument("--fidelity", type=Path, default=Path("configs/fidelity"),
                    help="folder of fidelity tables (schema: configs/fidelity/SCHEMA.md; default: configs/fidelity)")
     v.add_argument("--checks", action="store_true",

@@ -138,3 +138,21 @@ def to_tsv(rows: Sequence[Row]) -> str:
                  _fmt(r.stat.std), str(r.stat.n), _fmt(r.delta), r.verdict)
         lines.append("\t".join(_clean(c) for c in cells))
     return "\n".join(lines) + "\n"
+
+
+LONG_COLUMNS = ("paper", "table", "dataset", "split", "backbone", "method", "metric", "unit", "direction",
+                "published", "tolerance", "ours_mean", "ours_std", "n", "delta", "verdict", "exp", "key", "source",
+                "cell")
+
+
+def to_long_tsv(rows: Sequence[Row]) -> str:
+    """The long form of a paper's comparison, for download: ``LONG_COLUMNS``, one line per published number,
+    with its source (the openable form) and cell."""
+    lines = ["\t".join(LONG_COLUMNS)]
+    for r in rows:
+        e = r.entry
+        cells = (e.paper, e.table, e.dataset, e.split, e.backbone, e.method, e.metric, e.unit, e.direction,
+                 e.value_text, f"{e.tolerance:g}", _fmt(r.stat.mean), _fmt(r.stat.std), str(r.stat.n), _fmt(r.delta),
+                 r.verdict, e.exp or "", e.key or "", e.source.open, e.cell)
+        lines.append("\t".join(_clean(c) for c in cells))
+    return "\n".join(lines) + "\n"

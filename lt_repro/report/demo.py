@@ -94,3 +94,15 @@ def grid(cells: Sequence[Cell]) -> tuple[list[float], list[str], dict[tuple[floa
     rhos = sorted({c.rho for c in cells})
     losses = sorted({c.loss for c in cells}, key=loss_rank)
     return rhos, losses, {(c.rho, c.loss): c for c in cells}
+
+
+def headline(cells: Sequence[Cell], key: str = TABLE_KEYS[0]) -> dict | None:
+    """The loss table's best and worst rows at the largest imbalance ratio that has two or more losses with
+    ``key`` (lowest and highest mean test error); None when no ratio has two."""
+    rhos, _, by_pair = grid(cells)
+    for rho in reversed(rhos):
+        ranked = sorted((c for (r, _), c in by_pair.items() if r == rho and c.stats[key].n),
+                        key=lambda c: (c.stats[key].mean, loss_rank(c.loss)))
+        if len(ranked) >= 2:
+            return {"rho": rho, "key": key, "best": ranked[0], "worst": ranked[-1], "n_losses": len(ranked)}
+    return None

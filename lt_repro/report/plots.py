@@ -55,3 +55,35 @@ def per_class_accuracy_plot(cells: Sequence[Cell], path: str | Path) -> Path:
         fig.savefig(fh, format="png", dpi=110)
     plt.close(fig)
     return path
+
+
+def scatter_plot(pts, path: str | Path, title: str) -> Path:
+    """Our mean against the published value, one point per compared cell (scatter.points), coloured by
+    table; the y = x line and the band y = x ± tolerance of the cells. Written atomically as PNG."""
+    from . import scatter
+
+    lo, hi = scatter.limits(pts)
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    for i, tol in enumerate(scatter.tolerances(pts)):
+        ax.fill_between([lo, hi], [lo - tol, hi - tol], [lo + tol, hi + tol], color="#9aa5b8",
+                        alpha=0.25 if i == 0 else 0.12, linewidth=0, label=f"tolerance ± {tol:g}")
+    ax.plot([lo, hi], [lo, hi], color="#1d2330", linewidth=1, label="y = x (ours = published)")
+    for i, table in enumerate(scatter.tables(pts)):
+        mine = [p for p in pts if p.table == table]
+        ax.errorbar([p.published for p in mine], [p.ours for p in mine],
+                    yerr=[p.std or 0.0 for p in mine], fmt="o", markersize=5, capsize=2,
+                    color=plt.get_cmap("tab10")(i % 10), label=f"{table} ({len(mine)})")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel("published value")
+    ax.set_ylabel("ours (mean over seeds; bar: ± sample std)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    path = Path(path)
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=110)
+    plt.close(fig)
+    return path

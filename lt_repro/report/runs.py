@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable
 
 SEED_DIR = re.compile(r"^seed-(\d+)$")
 
@@ -58,3 +60,18 @@ def load_runs(results_dir: str | Path, slug: str) -> dict[str, list[Run]]:
         if runs:
             out[exp_dir.name] = sorted(runs, key=lambda r: r.seed)
     return out
+
+
+def newest(runs: Iterable[Run]) -> Run | None:
+    """The run whose metrics.json was written last (None for no runs)."""
+    return max(runs, key=lambda r: (r.metrics_path.stat().st_mtime, str(r.metrics_path)), default=None)
+
+
+def provenance(run: Run) -> dict:
+    """When, from which commit and with which packages a run was made: metrics.json's time (UTC), and
+    record.json's git_sha and versions (packages that were not installed are left out)."""
+    when = datetime.fromtimestamp(run.metrics_path.stat().st_mtime, tz=timezone.utc)
+    versions = run.record.get("versions") or {}
+    return {"date": when.strftime("%Y-%m-%d %H:%M UTC"), "git_sha": run.record.get("git_sha"),
+            "versions": {k: v for k, v in versions.items() if v}, "slug": run.slug, "exp": run.exp,
+            "seed": run.seed, "device": run.record.get("device")}
