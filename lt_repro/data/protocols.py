@@ -74,7 +74,7 @@ def holdout_then_exponential(labels: np.ndarray, num_classes: int, rho: float, n
 # --- named protocols: ``PROTOCOLS[name](labels, num_classes, rho, **options) -> Split`` ---------
 
 def cui2019(labels: np.ndarray, num_classes: int, rho: float, n_max: int | None = None,
-            seed: int = 0, order: str = "random") -> Split:
+            seed: int = 0, order: str = "random", val_per_class: int = 0) -> Split:
     """Long-tailed CIFAR of Cui et al. 2019 (section 5.1): n_c = int(n_max·ρ^(−c/(C−1))) training
     images of class c (n_max = images per class of the balanced set), no validation split (the
     paper evaluates on the official test set).
@@ -85,18 +85,29 @@ def cui2019(labels: np.ndarray, num_classes: int, rho: float, n_max: int | None 
     ``numpy.random.default_rng(seed).permutation(len(labels))`` (one permutation of the whole
     training set, restricted to each class); ``order='first'`` keeps the first n_c in file order.
     The split file records the index lists and their sha256.
+
+    ``val_per_class`` k > 0 is not in the paper (ours, for losses that need a validation split, such as
+    CDB in the cross-matrix): the last k images of each class in that same order are held out first as
+    a balanced validation split, and n_max defaults to the images left in the smallest class.
     """
     labels = np.asarray(labels)
     available = np.bincount(labels, minlength=num_classes)
-    counts = exponential_counts(int(available.max() if n_max is None else n_max), num_classes, rho)
-    if order == "first":
-        train = first_per_class(labels, counts)
-    elif order == "random":
+    if n_max is None:
+        n_max = int(available.min() - val_per_class) if val_per_class else int(available.max())
+    counts = exponential_counts(int(n_max), num_classes, rho)
+    if order == "random":
         perm = np.random.default_rng(seed).permutation(len(labels))
-        train = np.sort(perm[first_per_class(labels[perm], counts)])
+    elif order == "first":
+        perm = np.arange(len(labels))
     else:
         raise ValueError(f"cui2019: order must be 'random' or 'first', got {order!r}")
-    return Split(train=train, val=np.zeros(0, dtype=np.int64), train_counts=counts)
+    ordered = labels[perm]
+    val_pos = last_per_class(ordered, val_per_class) if val_per_class else np.zeros(0, dtype=np.int64)
+    pool = np.ones(len(labels), dtype=bool)
+    pool[val_pos] = False
+    pool_pos = np.nonzero(pool)[0]
+    train = np.sort(perm[pool_pos[first_per_class(ordered[pool_pos], counts)]])
+    return Split(train=train, val=np.sort(perm[val_pos]).astype(np.int64), train_counts=counts)
 
 
 def sinha2020(labels: np.ndarray, num_classes: int, rho: float, val_per_class: int = 25) -> Split:

@@ -61,8 +61,15 @@ Our deviations from the code (no effect on the official configs):
   finite value and gradient at p_t -> 1 and at +-1000 logits.
 - labels must be in {0, 1}: the lambda scaling and the signed logit treat y as binary (the
   code's ``z (1 - y) lambda + z y`` form; identical for binary y).
-- official ``weight_norm`` and the 'inv'/'sqrt_inv'/'CB' re-weighting options of
+- official ``weight_norm`` and the 'inv'/'sqrt_inv' re-weighting options of
   ``ResampleLoss`` (used only in ablations) are not implemented.
+- ``reweight_func='CB'`` is the official ``CB_weight`` (class-balanced baseline of the
+  cross-matrix): with e(n) = (1 - cb_beta) / (1 - cb_beta^n), 'by_class' weighs column i by
+  e(n_i); per sample k, 'average_w' by the mean of e(n_i) over its positives, 'average_n' by
+  e(mean n_i over its positives), 'min_n' by e(min n_i over its positives); defaults
+  cb_beta=0.9, cb_mode='average_w' as ``ResampleLoss``; no normalisation, as the code. A sample
+  without positives gets 1 - cb_beta (the code: 0/0 = NaN for the 'average' modes, 1 - beta
+  for 'min_n').
 
 With ``reweight_func=None``, ``kappa=0`` and ``lambda_=1`` the loss is plain BCE
 (``focal=False``; mean over N*C) or balance_param * sigmoid focal (alpha=None).
@@ -84,7 +91,8 @@ from .baselines import check_logits, expand_weight, scale_loss, upcast
 
 __all__ = ['DistributionBalancedLoss']
 
-REWEIGHT_FUNCS = (None, 'rebalance')
+REWEIGHT_FUNCS = (None, 'rebalance', 'CB')
+CB_MODES = ('by_class', 'average_n', 'average_w', 'min_n')
 BIAS_MODES = ('code', 'paper')
 
 
@@ -96,8 +104,14 @@ class DistributionBalancedLoss(nn.Module):
                  alpha: float = 0.1, beta: float = 10.0, mu: float = 0.2,
                  kappa: float = 0.05, lambda_: float = 2.0,
                  focal: bool = True, gamma: float = 2.0, balance_param: float = 2.0,
-                 bias_mode: str = 'code', reduction: str = 'mean', loss_weight: float = 1.0):
+                 bias_mode: str = 'code', reduction: str = 'mean', loss_weight: float = 1.0,
+                 cb_beta: float = 0.9, cb_mode: str = 'average_w'):
         super().__init__()
+        if cb_mode not in CB_MODES:
+            raise ValueError(f'DistributionBalancedLoss: cb_mode must be one of {CB_MODES}, got {cb_mode!r}')
+        if not 0.0 <= cb_beta < 1.0:
+            raise ValueError(f'DistributionBalancedLoss: cb_beta must be in [0, 1), got {cb_beta}')
+        self.cb_beta, self.cb_mode = float(cb_beta), cb_mode
         if reweight_func not in REWEIGHT_FUNCS:
             raise ValueError(f'DistributionBalancedLoss: reweight_func must be one of '
                              f'{REWEIGHT_FUNCS}, got {reweight_func!r}')
@@ -149,7 +163,8 @@ class DistributionBalancedLoss(nn.Module):
         return (f'num_classes={self.num_classes}, reweight_func={self.reweight_func!r}, '
                 f'alpha={self.alpha}, beta={self.beta}, mu={self.mu}, kappa={self.kappa}, '
                 f'lambda_={self.lambda_}, focal={self.focal}, gamma={self.gamma}, '
-                f'balance_param={self.balance_param}, bias_mode={self.bias_mode!r}')
+                f'balance_param={self.balance_param}, bias_mode={self.bias_mode!r}'
+                + (f', cb_beta={self.cb_beta}, cb_mode={self.cb_mode!r}' if self.reweight_func == 'CB' else ''))
 
     def rebalance_weight(self, targets: torch.Tensor) -> torch.Tensor:
         """alpha + sigmoid(beta (r - mu)), r_ki = (1/n_i) / sum_{j pos in k} 1/n_j."""
@@ -160,6 +175,27 @@ class DistributionBalancedLoss(nn.Module):
         if self.beta <= 0:   # inf arithmetic would give NaN or alpha there: set alpha + 1
             w.masked_fill_((repeat_rate == 0)[:, None], self.alpha + 1.0)
         return w
+
+    def cb_weight(self, targets: torch.Tensor) -> torch.Tensor:
+        """Official ``ResampleLoss.CB_weight`` (N, C): e(n) = (1 - beta) / (1 - beta^n) by class, or per
+        sample from its positives (see the module docstring)."""
+        beta = self.cb_beta
+        n = self.class_freq.to(targets.dtype)
+
+        def effective(m):
+            return (1.0 - beta) / (1.0 - torch.pow(torch.as_tensor(beta, dtype=targets.dtype), m))
+
+        if self.cb_mode == 'by_class':
+            return effective(n).expand_as(targets).clone()
+        positives = targets.sum(dim=1)
+        if self.cb_mode == 'average_w':
+            w = (targets @ effective(n)) / positives
+        elif self.cb_mode == 'average_n':
+            w = effective((targets @ n) / positives)
+        else:  # min_n
+            w = effective((targets * n + (1 - targets) * 100000).min(dim=1).values)
+        w = torch.where(positives > 0, w, torch.full_like(w, 1.0 - beta))
+        return w[:, None].expand_as(targets).clone()
 
     def forward(self, cls_score, label, weight=None, avg_factor=None, reduction_override=None):
         reduction = resolve_reduction(self.reduction, reduction_override)
@@ -172,7 +208,8 @@ class DistributionBalancedLoss(nn.Module):
 
         def db_weight():
             """re-balanced weight (times ``weight``), built after the terms' temporaries."""
-            w = self.rebalance_weight(y) if self.reweight_func == 'rebalance' else None
+            w = (self.rebalance_weight(y) if self.reweight_func == 'rebalance'
+                 else self.cb_weight(y) if self.reweight_func == 'CB' else None)
             if weight is not None:
                 sample = expand_weight(weight.to(logits.dtype), logits)
                 w = sample if w is None else w.mul_(sample)

@@ -54,3 +54,20 @@ def test_sinha2020_counts_and_holdout():
 def test_unknown_protocol_lists_known():
     with pytest.raises(KeyError, match=r"unknown long-tail protocol 'cao2019'.*cui2019.*sinha2020"):
         protocols.get_protocol("cao2019")
+
+
+def test_cui2019_with_a_validation_holdout():
+    labels = np.repeat(np.arange(10), 100)[np.random.default_rng(3).permutation(1000)]
+    plain = protocols.cui2019(labels, 10, 10, seed=0)
+    held = protocols.cui2019(labels, 10, 10, seed=0, val_per_class=5)
+    assert len(plain.val) == 0
+    assert np.bincount(labels[held.val], minlength=10).tolist() == [5] * 10  # balanced
+    assert not set(held.val) & set(held.train)
+    assert held.train_counts == protocols.exponential_counts(95, 10, 10)  # n_max = 100 - 5
+    assert np.bincount(labels[held.train], minlength=10).tolist() == held.train_counts
+    # the hold-out is the last 5 of each class in the seeded order, so the same seed gives the same split
+    again = protocols.cui2019(labels, 10, 10, seed=0, val_per_class=5)
+    assert np.array_equal(again.val, held.val) and np.array_equal(again.train, held.train)
+    perm = np.random.default_rng(0).permutation(1000)
+    last5 = sorted(i for c in range(10) for i in [j for j in perm if labels[j] == c][-5:])
+    assert held.val.tolist() == last5

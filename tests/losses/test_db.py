@@ -150,7 +150,7 @@ def test_rejects_bad_label_shape_and_options():
     with pytest.raises(ValueError, match='multi-hot'):
         DB(FREQ, TRAIN_NUM)(torch.zeros(2, 4), torch.tensor([0, 1]))
     with pytest.raises(ValueError, match='reweight_func'):
-        DB(FREQ, TRAIN_NUM, reweight_func='CB')
+        DB(FREQ, TRAIN_NUM, reweight_func='inv')  # an ablation option of the code, not implemented
     with pytest.raises(ValueError, match='lambda_'):
         DB(FREQ, TRAIN_NUM, lambda_=0)
 
@@ -158,6 +158,7 @@ def test_rejects_bad_label_shape_and_options():
 # ---------------------------------------------------------------- numerics
 CONFIGS = {
     'coco': lambda: DB.coco_mlt(FREQ, TRAIN_NUM),
+    'cb_focal': lambda: DB(FREQ, TRAIN_NUM, reweight_func='CB', kappa=0.0, lambda_=1.0, balance_param=1.0),
     'voc': lambda: DB.voc_mlt(FREQ, TRAIN_NUM),
     'voc_gamma_half': lambda: DB.voc_mlt(FREQ, TRAIN_NUM, gamma=0.5),
     'paper_bias_no_focal': lambda: DB(FREQ, TRAIN_NUM, bias_mode='paper', focal=False),
@@ -207,3 +208,45 @@ def test_bf16_autocast_cpu(name):
     assert out.item() == pytest.approx(ref.item(), rel=3e-2)
     out.backward()
     assert torch.isfinite(lin.weight.grad).all()
+
+
+# ---------------------------------------------------------------- 'CB' re-weighting (official CB_weight)
+def _e(n, beta=0.9):
+    return (1 - beta) / (1 - beta ** n)
+
+
+@pytest.mark.parametrize('mode', ['by_class', 'average_w', 'average_n', 'min_n'])
+def test_cb_weight_hand_derived(mode):
+    n = [1.0, 3.0]
+    loss = DB(n, 4, reweight_func='CB', cb_beta=0.9, cb_mode=mode)
+    y = torch.tensor([[1.0, 0.0], [1.0, 1.0]])
+    w = loss.cb_weight(y)
+    expected = {
+        'by_class': [[_e(1), _e(3)], [_e(1), _e(3)]],
+        'average_w': [[_e(1)] * 2, [(_e(1) + _e(3)) / 2] * 2],
+        'average_n': [[_e(1)] * 2, [_e(2)] * 2],
+        'min_n': [[_e(1)] * 2, [_e(1)] * 2],
+    }[mode]
+    assert torch.allclose(w, torch.tensor(expected), atol=1e-6)
+
+
+def test_cb_reweighting_is_the_weighted_focal_loss():
+    n, train_num = [2.0, 5.0, 9.0], 12
+    y = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    z = torch.randn(3, 3, generator=torch.Generator().manual_seed(1))
+    cb = DB(n, train_num, reweight_func='CB', cb_mode='average_w', kappa=0.0, lambda_=1.0, focal=True,
+            gamma=2.0, balance_param=1.0)
+    p = torch.sigmoid(z)
+    pt = torch.where(y > 0, p, 1 - p)
+    terms = (1 - pt) ** 2 * F.binary_cross_entropy_with_logits(z, y, reduction='none')
+    w = torch.tensor([(_e(2) + _e(9)) / 2, _e(5), _e(9)])[:, None]
+    assert cb(z, y).item() == pytest.approx((w * terms).mean().item(), rel=1e-5)
+    # a sample without positives gets 1 - beta, never NaN
+    assert torch.allclose(cb.cb_weight(torch.zeros(1, 3)), torch.full((1, 3), 0.1))
+
+
+def test_cb_options_are_checked():
+    with pytest.raises(ValueError, match='cb_mode'):
+        DB([1.0, 2.0], 4, reweight_func='CB', cb_mode='by_image')
+    with pytest.raises(ValueError, match='cb_beta'):
+        DB([1.0, 2.0], 4, reweight_func='CB', cb_beta=1.0)
