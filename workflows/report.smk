@@ -24,6 +24,16 @@ rule compare:
 rule report_page:
     input:
         f"{RESULTS}/{{slug}}/comparison.tsv",
+        # the page's published numbers, their table layouts and its claims: an edit re-renders the page
+        data=lambda wc: [
+            f
+            for f in (
+                f"configs/published/{wc.slug}.yaml",
+                f"configs/published/layouts/{wc.slug}.yaml",
+                f"configs/claims/{wc.slug}.yaml",
+            )
+            if Path(f).exists()
+        ],
     output:
         f"{REPORTS}/{{slug}}.html",
     params:
