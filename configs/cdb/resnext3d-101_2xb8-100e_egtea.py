@@ -88,4 +88,8 @@ default_hooks = dict(
 # accuracy after every validation
 custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook"), dict(type="CDBDifficultyHook")]
 env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
+# source: hitachi-rd-cv/CDB-loss@82b0119:EGTEA/EGTEA_train.py:179 nn.DataParallel copies GPU 0's parameters and
+# buffers to the other GPU at every forward, so only GPU 0's BatchNorm running statistics persist; DDP with
+# rank 0's buffers broadcast before every forward keeps the same statistics (mmengine's default does not)
+model_wrapper_cfg = dict(type="MMDistributedDataParallel", broadcast_buffers=True)
 log_level = "WARNING"  # source: our choice
