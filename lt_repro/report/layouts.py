@@ -25,7 +25,7 @@ FILE_FIELDS = ("tables",)
 TABLE_REQUIRED = ("rows", "columns")
 TABLE_OPTIONAL = ("title",)
 AXIS_REQUIRED = ("by",)
-AXIS_OPTIONAL = ("order", "group_sep")
+AXIS_OPTIONAL = ("order", "group_sep", "other_work")
 ITEM_FIELDS = ("value", "where", "label", "group", "other_work")
 OTHER_WORK = "other work, not run here"
 
@@ -282,14 +282,28 @@ def _axis(where: str, raw, entries: Sequence[Entry], rows: bool) -> Axis:
     if "order" in raw:
         if not isinstance(raw["order"], list) or not raw["order"]:
             raise _err(f"{where}.order", "must be a non-empty list of items (the paper's order).")
-        items = tuple(_item(f"{where}.order[{i}]", r, by, sep, entries, rows) for i, r in enumerate(raw["order"]))
-        return Axis(by, items, True)
-    keys = list(dict.fromkeys(tuple(getattr(e, f) for f in by) for e in entries))
-    items = []
-    for key in keys:
-        group, label = _label(key, sep)
-        items.append(Item(label, tuple(Match(f, values=frozenset([v])) for f, v in zip(by, key)), group))
-    return Axis(by, tuple(items), False)
+        items = [_item(f"{where}.order[{i}]", r, by, sep, entries, rows) for i, r in enumerate(raw["order"])]
+    else:
+        items = []
+        for key in dict.fromkeys(tuple(getattr(e, f) for f in by) for e in entries):
+            group, label = _label(key, sep)
+            items.append(Item(label, tuple(Match(f, values=frozenset([v])) for f, v in zip(by, key)), group))
+    if "other_work" in raw:
+        if not rows:
+            raise _err(f"{where}.other_work", "only rows can be other work.")
+        spec = raw["other_work"]
+        if not isinstance(spec, dict) or not spec:
+            raise _err(f"{where}.other_work", "must be a mapping of field: value | [values] | {re: pattern}.")
+        cond = [_match(f"{where}.other_work", f, v, entries) for f, v in spec.items()]
+        marked = 0
+        for i, item in enumerate(items):
+            mine = [e for e in entries if item.matches(e)]
+            if mine and all(m(e) for e in mine for m in cond):
+                items[i] = Item(item.label, item.where, item.group, True)
+                marked += 1
+        if not marked:
+            raise _err(f"{where}.other_work", "marks no row (no row's entries all meet it).")
+    return Axis(by, tuple(items), "order" in raw)
 
 
 def _layout(path: Path, table: str, raw, entries: Sequence[Entry]) -> Layout:

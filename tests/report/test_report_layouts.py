@@ -126,3 +126,25 @@ def test_other_work_rows_and_groups(tmp_path, write_published, entry_yaml):
     assert [(r.label, r.group, r.other_work) for r in lay.rows.items] == [("Ours", "this paper", False),
                                                                         ("Focal [12]", "other work", True)]
     assert layouts.spans(lay.rows.items) == [("this paper", 1), ("other work", 1)]
+
+
+def test_axis_level_other_work_marks_the_rows_it_covers(tmp_path, write_published, entry_yaml):
+    folder = write_published("x", entry_yaml(method="Ours"), entry_yaml(method="BAGS", exp="null", key="null"),
+                             entry_yaml(method="EQL", exp="null", key="null"))
+    entries = load_file(folder / "x.yaml")
+    lay = _load_layout(folder, entries, "rows: {by: method, other_work: {method: [BAGS, EQL]}}\n    columns: {by: metric}")
+    assert [(r.label, r.other_work) for r in lay.rows.items] == [("Ours", False), ("BAGS", True), ("EQL", True)]
+    with pytest.raises(layouts.LayoutError, match="marked other_work but entry 0 names our run"):
+        _load_layout(folder, entries, "rows: {by: method, other_work: {method: Ours}}\n    columns: {by: metric}")
+    with pytest.raises(layouts.LayoutError, match="only rows can be other work"):
+        _load_layout(folder, entries, "rows: {by: method}\n    columns: {by: metric, other_work: {method: EQL}}")
+
+
+def test_seesaw_marks_other_papers_methods_as_other_work():
+    entries = load_all(PUBLISHED)["seesaw"]
+    tables = layouts.load_slug(PUBLISHED, "seesaw", entries)
+    marked = {t: [r.label for r in lay.rows.items if r.other_work] for t, lay in tables.items()}
+    assert marked["Table 1"] == ["Equalization Loss (EQL)", "Balanced Group Softmax (BAGS)"] * 4
+    assert "cRT (decoupled)" not in marked["Table 10"] and len(marked["Table 10"]) == 6
+    assert all(e.exp is None for t, lay in tables.items() for r in lay.rows.items if r.other_work
+               for e in entries if e.table == t and r.matches(e))

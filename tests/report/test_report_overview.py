@@ -102,6 +102,17 @@ def test_pages_tsv_index_and_pivots(tmp_path, results, write_run):
     assert index.links.count("cb.html") == 2  # title and bar
     assert text.count('class="bar"') == 5
     assert "4 claims; on the published numbers: 4 hold; our runs: 0 hold, 0 fail, 4 not run" in text
-    assert "values:" in text and "deviation" in text
+    assert text.count("recipe vs official code:") == 5  # every paper has a fidelity table
     assert "At ρ = 100 (2 losses), lowest test error:" in text
     assert "git feedbeef" in text and "torch 2.5.1 · mmengine 0.10.5" in text
+
+
+def test_other_work_rows_are_shown_not_dropped(tmp_path):
+    out = tmp_path / "reports"
+    render_all(tmp_path / "no-results", PUBLISHED, out, only="seesaw")
+    page = Page(out / "seesaw.html")
+    other = [c for c in page.cells if "other-work" in c["attrs"].get("class", "").split()]
+    assert len(other) == 8 * 5 + 6 * 4  # Table 1: EQL and BAGS rows; Table 10: six methods of other papers
+    assert all("other work, not run here" in c["text"] and c["text"][0].isdigit() for c in other)
+    html = (out / "seesaw.html").read_text()
+    assert html.count('class="other-work-row"') == 14
