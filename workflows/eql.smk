@@ -11,7 +11,7 @@ EQL_LVIS = {  # exp -> (config, loss, sampler, backbone)
                                                    loss, s, f"R-{d}-FPN")
        for d in (50, 101) for name, loss, s in (("ce", "ce", "random"), ("eql", "eql", "random"),
                                                 ("eql_rfs", "eql", "rfs"))},
-    **{f"lvis-v05_mask-rcnn-r{d}-fpn-1x-paper_{loss}": (f"configs/eql/{loss}-paper_mask-rcnn-r{d}-fpn_8xb2-90k_lvis-v05-random.py",
+    **{f"lvis-v05_mask-rcnn-r{d}-fpn-25e-paper_{loss}": (f"configs/eql/{loss}-paper_mask-rcnn-r{d}-fpn_8xb4-25e_lvis-v05-random.py",
                                                          loss, "random", f"R-{d}-FPN")
        for d in (50, 101) for loss in ("ce", "sigmoid", "eql")},
 }

@@ -93,7 +93,7 @@ def test_mask_rcnn_seesaw_trains_and_evaluates(lvis_v1, tmp_path, make_tiny_conf
 def test_mask_rcnn_eql_trains_and_evaluates(lvis_v05, tmp_path, make_tiny_config, detect):
     # the paper variant (LVIS positive/negative-set rule, LTLVISV05Dataset + LTEQL heads); lambda 0.2
     # makes the category seen in 1 of 8 images (f = 0.125) rare, so EQL drops some of its negatives
-    cfg = make_tiny_config("configs/eql/eql-paper_mask-rcnn-r50-fpn_8xb2-90k_lvis-v05-random.py", lvis_v05,
+    cfg = make_tiny_config("configs/eql/eql-paper_mask-rcnn-r50-fpn_8xb4-25e_lvis-v05-random.py", lvis_v05,
                            tmp_path / "tiny.py", eql_lambda=0.2)
     detect(cfg, tmp_path)
     _, record = _check_outputs(tmp_path, cfg, score_thr=0.0)  # paper sec. 4.2: score threshold 0
@@ -101,7 +101,7 @@ def test_mask_rcnn_eql_trains_and_evaluates(lvis_v05, tmp_path, make_tiny_config
     loss = record["config"]["model"]["roi_head"]["bbox_head"]["loss_cls"]
     assert loss["type"] == "LTEqualizationLoss" and loss["class_frequency"][3] == 0.125 < loss["lambda_"]
     assert loss["use_image_level_sets"] is True
-    _assert_in_comparison(tmp_path, "eql", "lvis-v05_mask-rcnn-r50-fpn-1x-paper_eql", "Table 1",
+    _assert_in_comparison(tmp_path, "eql", "lvis-v05_mask-rcnn-r50-fpn-25e-paper_eql", "Table 1",
                           {"mask AP": "segm_AP_pct", "mask AP_r": "segm_APr_pct", "mask AP_c": "segm_APc_pct",
                            "mask AP_f": "segm_APf_pct", "box AP": "bbox_AP_pct"})
 

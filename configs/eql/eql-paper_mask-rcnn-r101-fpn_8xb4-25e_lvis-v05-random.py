@@ -1,3 +1,3 @@
-_base_ = './sigmoid-paper_mask-rcnn-r50-fpn_8xb2-90k_lvis-v05-random.py'
-# The recipe of sigmoid-paper_mask-rcnn-r50-fpn_8xb2-90k_lvis-v05-random.py with a ResNet-101 backbone (paper Table 1, R-101-FPN).
+_base_ = './eql-paper_mask-rcnn-r50-fpn_8xb4-25e_lvis-v05-random.py'
+# The recipe of eql-paper_mask-rcnn-r50-fpn_8xb4-25e_lvis-v05-random.py with a ResNet-101 backbone (paper Table 1, R-101-FPN).
 model = dict(backbone=dict(depth=101, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')))  # source: paper Table 1 R-101-FPN rows; mmdet's r101 configs change exactly these two values
