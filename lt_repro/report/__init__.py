@@ -8,6 +8,9 @@ sources.py    the forms of a source a reader can open (arXiv id, GitHub file at 
 runs.py       reading results/<slug>/<exp>/seed-<n>/{metrics,record}.json
 compare.py    pure functions: aggregation (mean ± sample std, n), verdicts, comparison rows
 demo.py       pure functions for the MNIST-LT demo table (ρ × loss cells, per-class means)
+health.py     pure functions: run health (non-finite, collapsed, zero-weight class, diverged), flagged runs apart
+cdb_weights.py CDB's per-epoch class weights from record.json history, the zero-weight findings, their figure
+matrix.py     the cross-matrix page: loss x benchmark heat map of the healthy runs, ranks, per-class figure
 scatter.py    pure data of the 'ours against published' scatter
 plots.py      matplotlib (Agg) figures
 html.py       reports/index.html, reports/<slug>.html, reports/demo.html (jinja2 templates)

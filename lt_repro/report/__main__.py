@@ -43,6 +43,15 @@ def _html(args: argparse.Namespace) -> int:
     return 0
 
 
+def _matrix(args: argparse.Namespace) -> int:
+    from .matrix import SLUG, render  # jinja2/matplotlib only for this subcommand
+
+    grids = [(SLUG, g) for g in args.grid] + [tuple(j.split("=", 1)) for j in args.join]
+    path = render(args.results, grids, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     found = load_all(args.published)
     for slug, entries in found.items():
@@ -98,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare our runs with published numbers and render the HTML report. Runs are read from "
                     "RESULTS/<slug>/<exp>/seed-<n>/metrics.json (+ record.json); published numbers from "
                     "PUBLISHED/<slug>.yaml (schema: configs/published/SCHEMA.md). Outputs are written atomically.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{compare,html,validate}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{compare,html,validate,matrix}")
 
     c = sub.add_parser(
         "compare", help="write one paper's comparison.tsv",
@@ -132,6 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of claims files <slug>.yaml (schema: configs/claims/SCHEMA.md; default: the "
                         "'claims' folder next to PUBLISHED)")
     h.set_defaults(func=_html)
+
+    m = sub.add_parser(
+        "matrix", help="render the cross-matrix page (every loss on every benchmark)",
+        description="Read the benchmarks and losses of the matrix grids, the runs of each cell under "
+                    "RESULTS/matrix/<dataset>_<loss>/ (and under RESULTS/<slug>/ of each joined grid), and write the "
+                    "page: a loss x benchmark heat map of mean ± std (n) of the healthy runs ranked within each "
+                    "benchmark, flagged runs with their reason, per-class accuracy against training count and "
+                    "the CDB weights.")
+    m.add_argument("--results", type=Path, default=Path("results"), help="results root (default: results)")
+    m.add_argument("--grid", action="append", required=True, help="a matrix grid file (configs/matrix/grid-*.yaml)")
+    m.add_argument("--join", action="append", default=[], metavar="SLUG=GRID",
+                   help="also the cells of this grid, run under RESULTS/SLUG/ (e.g. db=configs/db/grid.yaml)")
+    m.add_argument("--out", type=Path, required=True, help="the page to write, e.g. reports/matrix.html")
+    m.set_defaults(func=_matrix)
 
     v = sub.add_parser("validate", help="check every PUBLISHED/*.yaml (with its layouts), CLAIMS/*.yaml and "
                                         "FIDELITY/*.yaml against its schema",

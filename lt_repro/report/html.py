@@ -13,7 +13,7 @@ import jinja2
 
 from . import claims as claims_mod
 from . import demo as demo_mod
-from . import fidelity, layouts, scatter
+from . import cdb_weights, fidelity, health, layouts, scatter
 from ._io import atomic_write_text
 from .compare import (VERDICTS, Row, Stat, aggregate, compare, metric_values, summarize, to_long_tsv,
                       unmatched_exps)
@@ -49,6 +49,8 @@ HEADLINE_KEYS = ("top1_err_pct", "top1_acc_pct", "top5_err_pct", "mean_class_acc
                  "medium_acc_pct", "few_acc_pct", "segm_AP_pct", "segm_APr_pct", "segm_APc_pct", "segm_APf_pct",
                  "bbox_AP_pct", "mAP_pct", "head_mAP_pct", "medium_mAP_pct", "tail_mAP_pct")
 DEMO_PLOT = "img/demo_per_class_acc.png"
+CDB_WEIGHTS_PLOT = "img/{slug}_cdb_weights.png"
+CDB_SLUGS = ("cdb", "demo", "matrix")  # where the CDB page finds measured CDB runs
 SCATTER = "img/{slug}_vs_published.png"
 LONG_TSV = "data/{slug}.tsv"
 
@@ -207,7 +209,8 @@ def paper_context(paper: Paper, published_dir: Path, results_dir: Path, out_dir:
     """Context of one paper page; ``draw=False`` skips the scatter image (the page is not being written)."""
     entries = load_slug(published_dir, paper.slug)
     tables = layouts.load_slug(published_dir, paper.slug, entries)
-    runs_by_exp = load_runs(results_dir, paper.slug)
+    all_runs_by_exp = load_runs(results_dir, paper.slug)
+    runs_by_exp, flagged_by_exp = health.partition_by_exp(all_runs_by_exp)  # flagged runs: shown, never averaged
     rows = compare(entries, runs_by_exp)
     sources: list[Source] = []  # footnotes, in order of first use
     for row in rows:
@@ -250,8 +253,32 @@ def paper_context(paper: Paper, published_dir: Path, results_dir: Path, out_dir:
         "scatter": {"plot": plot, "n": len(pts), "tables": scatter.tables(pts),
                     "tolerances": [f"{t:g}" for t in scatter.tolerances(pts)]},
         "long_tsv": LONG_TSV.format(slug=paper.slug), "long_tsv_text": to_long_tsv(rows),
-        "runs": [r for rs in runs_by_exp.values() for r in rs],
+        "runs": [r for rs in all_runs_by_exp.values() for r in rs],
+        "health": health_view(flagged_by_exp, out_dir),
+        "cdb": (cdb_context([r for s in CDB_SLUGS for rs in load_runs(results_dir, s).values() for r in rs],
+                            out_dir, paper.slug, draw, scope="every CDB run under " + ", ".join(
+                                f"results/{s}/" for s in CDB_SLUGS), source="MNIST-LT in the demo and the matrix")
+                if paper.slug == "cdb" else None),
     }
+
+
+def health_view(flagged_by_exp: dict, out_dir: Path) -> list[dict]:
+    """Flagged runs as the _health.html partial lists them."""
+    return [{"where": exp, "seed": r.seed, "reasons": ", ".join(h.reasons), "detail": h.summary(),
+             "href": rel_link(r.metrics_path, out_dir)} for exp, flagged in flagged_by_exp.items() for r, h in flagged]
+
+
+def cdb_context(runs, out_dir: Path, slug: str, draw: bool, scope: str, source: str) -> dict:
+    """The _cdb_weights.html partial: per-epoch class weights of the CDB runs among ``runs`` (plot under img/)
+    and what they show about the official zero weights."""
+    trajs = cdb_weights.trajectories(runs)
+    plot = None
+    if trajs and draw:
+        plot = CDB_WEIGHTS_PLOT.format(slug=slug)
+        cdb_weights.weights_plot(trajs, Path(out_dir) / plot, "CDB class weights per epoch (0: red x)")
+    found = cdb_weights.findings(trajs)
+    return {"findings": found, "sentences": cdb_weights.sentences(found), "plot": plot, "n_runs": len(trajs),
+            "scope": scope, "source": source}
 
 
 def verdict_bar(counts: dict[str, int]) -> list[dict]:
@@ -272,18 +299,23 @@ def _demo_stat(stat: Stat, n_error: int, keep_n: bool) -> str:
 def demo_context(results_dir: Path, published_dir: Path, out_dir: Path, draw: bool = True,
                  claims_dir: Path | None = None) -> dict:
     """Context of demo.html; ``draw=False`` skips the plot (for the index status line only)."""
-    runs_by_exp = load_runs(results_dir, demo_mod.SLUG)
+    all_runs_by_exp = load_runs(results_dir, demo_mod.SLUG)
+    runs_by_exp, flagged_by_exp = health.partition_by_exp(all_runs_by_exp)  # flagged runs: shown, never averaged
     cells = demo_mod.build_cells(runs_by_exp)
-    rhos, losses, by_pair = demo_mod.grid(cells)
+    rhos, losses, _ = demo_mod.grid(demo_mod.build_cells(all_runs_by_exp))  # every (ρ, loss) with a run
+    by_pair = {(c.rho, c.loss): c for c in cells}
+    flagged_pairs = {demo_mod.rho_and_loss(exp, [r for r, _ in fl]): fl for exp, fl in flagged_by_exp.items()}
     table, err = [], demo_mod.TABLE_KEYS[0]
     for loss in losses:
         row = []
         for rho in rhos:
-            cell = by_pair.get((rho, loss))
-            row.append(None if cell is None else {
-                "stats": {k: _demo_stat(cell.stats[k], cell.stats[err].n, keep_n=k == err)
+            cell, flagged = by_pair.get((rho, loss)), flagged_pairs.get((rho, loss), [])
+            row.append(None if cell is None and not flagged else {
+                "stats": {k: _demo_stat(cell.stats[k], cell.stats[err].n, keep_n=k == err) if cell else "–"
                           for k in demo_mod.TABLE_KEYS},
-                "links": _run_links(cell.runs, out_dir), "exp": cell.exp})
+                "links": _run_links(cell.runs, out_dir) if cell else [], "exp": cell.exp if cell else None,
+                "flagged": [{"seed": r.seed, "reasons": ", ".join(h.reasons), "href": rel_link(r.metrics_path, out_dir)}
+                            for r, h in flagged]})
         table.append({"loss": loss, "cells": row})
     plot = None
     if cells and draw:
@@ -304,7 +336,10 @@ def demo_context(results_dir: Path, published_dir: Path, out_dir: Path, draw: bo
         "shot_groups": shot_groups, "published_rows": pub_rows,
         "claims": claims_context(demo_mod.SLUG, claims_dir, published, runs_by_exp, out_dir),
         "headline": demo_headline(cells),
-        "runs": [r for rs in runs_by_exp.values() for r in rs],
+        "runs": [r for rs in all_runs_by_exp.values() for r in rs],
+        "health": health_view(flagged_by_exp, out_dir),
+        "cdb": cdb_context([r for rs in all_runs_by_exp.values() for r in rs], out_dir, demo_mod.SLUG, draw,
+                           scope="the demo's CDB runs", source="MNIST-LT, 50 validation images per class"),
     }
 
 
