@@ -46,14 +46,6 @@ CONFIGS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(params=sorted(registered_losses()))
 def config(request):
     name = request.param
@@ -85,10 +77,11 @@ def test_every_registered_loss_has_a_config():
     assert set(CONFIGS) == set(registered_losses())
 
 
-def test_lt_names_resolve_to_lt_repro_classes():
-    for name, cls in registered_losses().items():
-        assert MODELS.get(name) is cls
-        assert cls.__module__.startswith('lt_repro.losses.')
+@pytest.mark.parametrize('name', sorted(registered_losses()))
+def test_lt_name_resolves_to_its_lt_repro_class(name):
+    cls = registered_losses()[name]
+    assert MODELS.get(name) is cls
+    assert cls.__module__.startswith('lt_repro.losses.')
 
 
 def test_registration_is_idempotent():
