@@ -12,11 +12,6 @@ EPS32 = torch.finfo(torch.float32).eps
 COUNTS = [500, 120, 30, 5]
 
 
-def _logits(n=6, c=4, seed=0, dtype=torch.float32):
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(n, c, generator=g, dtype=torch.float64) * 2).to(dtype)
-
-
 LABELS = torch.tensor([0, 1, 2, 3, 3, 1])
 
 
@@ -54,8 +49,8 @@ def test_hand_derived_values(loss_type, expected):
 
 
 # ---------------------------------------------------------------- beta = 0 -> plain losses
-def test_beta_zero_reduces_to_plain_losses():
-    x = _logits()
+def test_beta_zero_reduces_to_plain_losses(make_logits):
+    x = make_logits(6)
     assert torch.allclose(ClassBalancedLoss(COUNTS, 0.0)(x, LABELS), F.cross_entropy(x, LABELS))
     sig = ClassBalancedLoss(COUNTS, 0.0, 'sigmoid')(x, LABELS)
     assert torch.allclose(sig, SigmoidBCELoss(sum_over_classes=True)(x, LABELS))
@@ -79,8 +74,8 @@ def _official(x, y, w_cls, loss_type, gamma):
 
 
 @pytest.mark.parametrize('loss_type', ['softmax', 'sigmoid', 'focal'])
-def test_matches_official_normalisation(loss_type):
-    x = _logits()
+def test_matches_official_normalisation(loss_type, make_logits):
+    x = make_logits(6)
     loss = ClassBalancedLoss(COUNTS, 0.999, loss_type, gamma=0.5)
     expected = _official(x, LABELS, loss.class_weight, loss_type, 0.5)
     assert torch.allclose(loss(x, LABELS), expected, rtol=1e-5)
@@ -91,8 +86,8 @@ def test_matches_official_normalisation(loss_type):
 
 # ---------------------------------------------------------------- mmdet contract
 @pytest.mark.parametrize('loss_type', ['softmax', 'sigmoid', 'focal'])
-def test_reduction_override_weight_avg_factor(loss_type):
-    x = _logits()
+def test_reduction_override_weight_avg_factor(loss_type, make_logits):
+    x = make_logits(6)
     loss = ClassBalancedLoss(COUNTS, 0.99, loss_type, loss_weight=2.0)
     per = loss(x, LABELS, reduction_override='none')
     assert per.shape == (6,)
@@ -104,8 +99,8 @@ def test_reduction_override_weight_avg_factor(loss_type):
         loss(x, LABELS, avg_factor=3.0, reduction_override='sum')
 
 
-def test_per_element_weight_for_sigmoid():
-    x = _logits()
+def test_per_element_weight_for_sigmoid(make_logits):
+    x = make_logits(6)
     loss = ClassBalancedLoss(COUNTS, 0.99, 'sigmoid')
     we = torch.zeros(6, 4)
     we[:, 0] = 1.0  # keep only the class-0 binary terms
@@ -136,23 +131,21 @@ TYPES = ['softmax', 'sigmoid', 'focal']
 
 
 @pytest.mark.parametrize('loss_type', TYPES)
-def test_gradcheck_float64(loss_type):
+def test_gradcheck_float64(loss_type, make_logits):
     loss = ClassBalancedLoss(COUNTS, 0.99, loss_type, gamma=0.5)
-    x = _logits(3, 4, dtype=torch.float64).requires_grad_()
+    x = make_logits(3, dtype=torch.float64).requires_grad_()
     y = torch.tensor([0, 3, 1])
     assert torch.autograd.gradcheck(lambda z: loss(z, y), (x,))
 
 
 @pytest.mark.parametrize('loss_type', TYPES)
 @pytest.mark.parametrize('gamma', [0.5, 2.0])
-def test_extreme_logits_finite(loss_type, gamma):
+@pytest.mark.parametrize('labels', [[0, 1], [1, 0], [3, 2]])
+def test_extreme_logits_finite(loss_type, gamma, labels, check_finite_loss_and_grad):
     loss = ClassBalancedLoss(COUNTS, 0.99, loss_type, gamma=gamma)
     x = torch.tensor([[1000.0, -1000.0, 0.0, 1000.0], [-1000.0, 1000.0, -1000.0, 0.0]],
                      requires_grad=True)
-    for y in (torch.tensor([0, 1]), torch.tensor([1, 0]), torch.tensor([3, 2])):
-        out = loss(x, y)
-        (g,) = torch.autograd.grad(out, x)
-        assert torch.isfinite(out) and torch.isfinite(g).all()
+    check_finite_loss_and_grad(loss, x, torch.tensor(labels))
 
 
 @pytest.mark.parametrize('loss_type', TYPES)
@@ -165,16 +158,5 @@ def test_empty_batch_zero_with_grad(loss_type):
 
 
 @pytest.mark.parametrize('loss_type', TYPES)
-def test_bf16_autocast_cpu(loss_type):
-    torch.manual_seed(0)
-    lin = torch.nn.Linear(8, 4)
-    feats = torch.randn(6, 8)
-    loss = ClassBalancedLoss(COUNTS, 0.99, loss_type)
-    ref = loss(lin(feats), LABELS)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        logits = lin(feats)
-        out = loss(logits, LABELS)
-    assert logits.dtype == torch.bfloat16 and out.dtype == torch.float32
-    assert out.item() == pytest.approx(ref.item(), rel=3e-2)
-    out.backward()
-    assert torch.isfinite(lin.weight.grad).all()
+def test_bf16_autocast_cpu(loss_type, check_bf16_autocast):
+    check_bf16_autocast(ClassBalancedLoss(COUNTS, 0.99, loss_type), LABELS)

@@ -16,11 +16,6 @@ def _sig(v):
     return 1 / (1 + math.exp(-v))
 
 
-def _logits(n=6, c=4, seed=0, dtype=torch.float32):
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(n, c, generator=g, dtype=torch.float64) * 2).to(dtype)
-
-
 # ---------------------------------------------------------------- tau and weights
 def test_dynamic_tau_hand_derived():
     ratio = 0.75 / 0.51  # (1 - min d) / (1 - max d + 0.01), d = [0.5, 0.25]
@@ -30,18 +25,19 @@ def test_dynamic_tau_hand_derived():
     assert dynamic_tau_imagenet([0.5, 0.25]) == pytest.approx(1.231046, abs=1e-6)
 
 
-def test_weights_hand_derived_and_normalised():
+def test_weights_hand_derived():
     assert torch.allclose(cdb_weights([0.5, 0.25], tau=1.0), torch.tensor([4 / 3, 2 / 3]))
     assert torch.allclose(cdb_weights([0.5, 0.25], tau=1.0, normalize=False),
                           torch.tensor([0.5, 0.25]))
-    for variant in ('cifar', 'imagenet'):
-        w = cdb_weights(D, 'dynamic', variant)
-        assert w.sum().item() == pytest.approx(4.0, rel=1e-6)
-        assert bool((w[1:] > w[:-1]).all())  # harder class -> larger weight
-    tau_c, tau_i = dynamic_tau_cifar(D), dynamic_tau_imagenet(D)
-    d = torch.tensor(D, dtype=torch.float64)
-    assert torch.allclose(cdb_weights(D, 'dynamic', 'cifar'), (d ** tau_c / (d ** tau_c).sum() * 4).float())
-    assert torch.allclose(cdb_weights(D, 'dynamic', 'imagenet'), (d ** tau_i / (d ** tau_i).sum() * 4).float())
+
+
+@pytest.mark.parametrize('variant,tau_of', [('cifar', dynamic_tau_cifar), ('imagenet', dynamic_tau_imagenet)])
+def test_dynamic_weights_are_d_to_the_tau_normalised_to_c(variant, tau_of):
+    w = cdb_weights(D, 'dynamic', variant)
+    assert w.sum().item() == pytest.approx(4.0, rel=1e-6)
+    assert bool((w[1:] > w[:-1]).all())  # harder class -> larger weight
+    d, tau = torch.tensor(D, dtype=torch.float64), tau_of(D)
+    assert torch.allclose(w, (d ** tau / (d ** tau).sum() * 4).float())
 
 
 def test_all_zero_difficulty_falls_back_to_uniform():
@@ -66,9 +62,11 @@ def test_rejects_bad_config():
 
 
 # ---------------------------------------------------------------- hand-derived losses
+# d = [0.5, 0.25], tau = 1 -> w = [4/3, 2/3]; labels [0, 0], CE = [ln 2, ln 4]:
+# cifar (4/3 ln 2 + 4/3 * 2 ln 2) / 2 = 2 ln 2; imagenet (4/3 * 3 ln 2) / (4/3 + 4/3) = 1.5 ln 2
 @pytest.mark.parametrize('variant,expected', [('cifar', 2 * LN2), ('imagenet', 1.5 * LN2)])
 def test_hand_derived_values(variant, expected):
-    x = torch.tensor([[0.0, 0.0], [0.0, math.log(3)]])  # CE = [ln2, ln4]
+    x = torch.tensor([[0.0, 0.0], [0.0, math.log(3)]])
     got = CDBLoss([0.5, 0.25], tau=1.0, variant=variant)(x, torch.tensor([0, 0]))
     assert got.item() == pytest.approx(expected, rel=1e-6)
 
@@ -76,16 +74,15 @@ def test_hand_derived_values(variant, expected):
 # ---------------------------------------------------------------- reductions to plain CE
 @pytest.mark.parametrize('variant', ['cifar', 'imagenet'])
 @pytest.mark.parametrize('tau', ['dynamic', 1.0, 2.5])
-def test_uniform_difficulty_is_plain_ce(variant, tau):
-    x = _logits()
-    ce = F.cross_entropy(x, LABELS)
-    for d in ([1.0] * 4, [0.3] * 4):
-        assert torch.allclose(CDBLoss(d, tau=tau, variant=variant)(x, LABELS), ce)
-    assert torch.allclose(CDBLoss(num_classes=4, tau=tau, variant=variant)(x, LABELS), ce)
+@pytest.mark.parametrize('difficulty', [[1.0] * 4, [0.3] * 4, None], ids=['ones', 'uniform-0.3', 'num_classes'])
+def test_uniform_difficulty_is_plain_ce(variant, tau, difficulty, make_logits):
+    x = make_logits(6)
+    loss = CDBLoss(difficulty, tau=tau, variant=variant, num_classes=None if difficulty else 4)
+    assert torch.allclose(loss(x, LABELS), F.cross_entropy(x, LABELS))
 
 
-def test_variants_match_official_reductions():
-    x = _logits()
+def test_variants_match_official_reductions(make_logits):
+    x = make_logits(6)
     cifar = CDBLoss(D, variant='cifar')
     per = F.cross_entropy(x, LABELS, weight=cifar.class_weight, reduction='none')
     assert torch.allclose(cifar(x, LABELS), per.mean())  # CE(reduction='none') -> torch.mean
@@ -94,10 +91,10 @@ def test_variants_match_official_reductions():
 
 
 # ---------------------------------------------------------------- per-epoch updates
-def test_update_difficulty_in_place_and_state_dict():
+def test_update_difficulty_in_place_and_state_dict(make_logits):
     loss = CDBLoss(num_classes=4).to(torch.float64)
     buf = loss.class_weight
-    x = _logits(dtype=torch.float64)
+    x = make_logits(6, dtype=torch.float64)
     assert torch.allclose(loss(x, LABELS), F.cross_entropy(x, LABELS))
     loss.update_difficulty(torch.tensor(D))
     assert loss.class_weight is buf and buf.dtype == torch.float64
@@ -113,8 +110,8 @@ def test_update_difficulty_in_place_and_state_dict():
 
 # ---------------------------------------------------------------- mmdet contract
 @pytest.mark.parametrize('variant', ['cifar', 'imagenet'])
-def test_reduction_override_weight_avg_factor(variant):
-    x = _logits()
+def test_reduction_override_weight_avg_factor(variant, make_logits):
+    x = make_logits(6)
     loss = CDBLoss(D, variant=variant, loss_weight=2.0)
     w_y = loss.class_weight[LABELS]
     per = loss(x, LABELS, reduction_override='none')
@@ -131,22 +128,19 @@ VARIANTS = ['cifar', 'imagenet']
 
 
 @pytest.mark.parametrize('variant', VARIANTS)
-def test_gradcheck_float64(variant):
+def test_gradcheck_float64(variant, make_logits):
     loss = CDBLoss(D, variant=variant)
-    x = _logits(3, 4, dtype=torch.float64).requires_grad_()
+    x = make_logits(3, dtype=torch.float64).requires_grad_()
     y = torch.tensor([0, 3, 1])
     assert torch.autograd.gradcheck(lambda z: loss(z, y), (x,))
 
 
 @pytest.mark.parametrize('variant', VARIANTS)
-def test_extreme_logits_finite(variant):
+@pytest.mark.parametrize('labels', [[0, 1], [1, 0], [3, 2]])
+def test_extreme_logits_finite(variant, labels, check_finite_loss_and_grad):
     x = torch.tensor([[1000.0, -1000.0, 0.0, 1000.0], [-1000.0, 1000.0, -1000.0, 0.0]],
                      requires_grad=True)
-    loss = CDBLoss(D, variant=variant)
-    for y in (torch.tensor([0, 1]), torch.tensor([1, 0]), torch.tensor([3, 2])):
-        out = loss(x, y)
-        (g,) = torch.autograd.grad(out, x)
-        assert torch.isfinite(out) and torch.isfinite(g).all()
+    check_finite_loss_and_grad(CDBLoss(D, variant=variant), x, torch.tensor(labels))
 
 
 @pytest.mark.parametrize('variant', VARIANTS)
@@ -164,19 +158,8 @@ def test_empty_batch_and_zero_weight_batch(variant):
 
 
 @pytest.mark.parametrize('variant', VARIANTS)
-def test_bf16_autocast_cpu(variant):
-    torch.manual_seed(0)
-    lin = torch.nn.Linear(8, 4)
-    feats = torch.randn(6, 8)
-    loss = CDBLoss(D, variant=variant)
-    ref = loss(lin(feats), LABELS)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        logits = lin(feats)
-        out = loss(logits, LABELS)
-    assert logits.dtype == torch.bfloat16 and out.dtype == torch.float32
-    assert out.item() == pytest.approx(ref.item(), rel=3e-2)
-    out.backward()
-    assert torch.isfinite(lin.weight.grad).all()
+def test_bf16_autocast_cpu(variant, check_bf16_autocast):
+    check_bf16_autocast(CDBLoss(D, variant=variant), LABELS)
 
 
 # ---------------------------------------------------------------- guarded variant (difficulty_floor)
@@ -193,9 +176,9 @@ def test_official_weight_is_zero_for_a_perfect_class_and_the_floor_keeps_it():
     assert torch.allclose(cdb_weights(d, 'dynamic', difficulty_floor=0.05), (expected / expected.sum() * 3).float())
 
 
-def test_floor_zero_is_the_official_loss_and_a_perfect_class_has_no_gradient():
+def test_floor_zero_is_the_official_loss_and_a_perfect_class_has_no_gradient(make_logits):
     d = [0.0, 0.5, 0.25]
-    logits = _logits(6, 3, seed=3).requires_grad_()
+    logits = make_logits(6, 3, seed=3).requires_grad_()
     labels = torch.tensor([0, 0, 1, 2, 1, 0])
     official, floored = CDBLoss(d, tau=1.0), CDBLoss(d, tau=1.0, difficulty_floor=0.02)
     assert torch.equal(official(logits, labels), CDBLoss(d, tau=1.0, difficulty_floor=0.0)(logits, labels))
@@ -206,14 +189,17 @@ def test_floor_zero_is_the_official_loss_and_a_perfect_class_has_no_gradient():
     assert torch.count_nonzero(logits.grad[labels == 0]) > 0
 
 
-def test_floor_survives_update_difficulty_and_rejects_bad_values():
+def test_floor_survives_update_difficulty():
     loss = CDBLoss(num_classes=3, tau=1.0, difficulty_floor=0.1)
     loss.update_difficulty([0.0, 0.0, 0.3])
     assert torch.allclose(loss.class_weight, torch.tensor([0.1, 0.1, 0.3]) / 0.5 * 3)
     assert 'difficulty_floor=0.1' in repr(loss)
-    for bad in (-0.1, 1.0):
-        with pytest.raises(ValueError, match='difficulty_floor'):
-            CDBLoss(num_classes=3, difficulty_floor=bad)
+
+
+@pytest.mark.parametrize('bad', [-0.1, 1.0])
+def test_floor_rejects_values_outside_0_1(bad):
+    with pytest.raises(ValueError, match='difficulty_floor'):
+        CDBLoss(num_classes=3, difficulty_floor=bad)
 
 
 def test_current_tau_follows_the_difficulty():

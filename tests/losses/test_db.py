@@ -15,11 +15,6 @@ LABELS = torch.tensor([[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1], [
 OFF = dict(reweight_func=None, kappa=0.0, lambda_=1.0)
 
 
-def _logits(n=5, c=4, seed=0, dtype=torch.float32):
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(n, c, generator=g, dtype=torch.float64) * 2).to(dtype)
-
-
 def _reference(x, y, freq, train_num, alpha, beta, mu, kappa, lam, focal, gamma, balance,
                bias_div_lambda=True):
     """Scalar, element-by-element DB loss (official ResampleLoss semantics), mean over N*C."""
@@ -45,9 +40,15 @@ def _reference(x, y, freq, train_num, alpha, beta, mu, kappa, lam, focal, gamma,
 
 # ---------------------------------------------------------------- hand-derived
 def test_hand_derived_value():
+    """C = 2, n = [1, 3], train_num = 4, zero logits, no focal, kappa = 0, lambda = 1: freq_inv = [1, 1/3],
+    r = [1, 1/3] (sample 1) and [3/4, 1/4] (sample 2); every BCE term is ln 2, so the mean is
+    ln 2 * sum(w) / 4."""
     loss = DB([1, 3], 4, alpha=0.1, beta=10, mu=0.2, kappa=0, lambda_=1, focal=False)
-    got = loss(torch.zeros(2, 2), torch.tensor([[1, 0], [1, 1]]))
+    labels = torch.tensor([[1, 0], [1, 1]])
+    got = loss(torch.zeros(2, 2), labels)
     w = [0.1 + 1 / (1 + math.exp(-10 * (r - 0.2))) for r in (1, 1 / 3, 3 / 4, 1 / 4)]
+    assert torch.allclose(loss.rebalance_weight(labels.float()),
+                          torch.tensor([[1.099665, 0.891391], [1.095930, 0.722459]]), atol=1e-6)
     assert got.item() == pytest.approx(LN2 * sum(w) / 4, rel=1e-6)
     assert got.item() == pytest.approx(0.660127, abs=1e-6)
 
@@ -66,24 +67,24 @@ def test_rebalance_weight_hand_derived():
 
 
 @pytest.mark.parametrize('preset', ['coco_mlt', 'voc_mlt'])
-def test_presets_match_scalar_reference(preset):
+def test_presets_match_scalar_reference(preset, make_logits):
     loss = getattr(DB, preset)(FREQ, TRAIN_NUM)
     mu, lam = (0.2, 2.0) if preset == 'coco_mlt' else (0.3, 5.0)
     assert (loss.alpha, loss.beta, loss.mu, loss.kappa, loss.lambda_) == (0.1, 10.0, mu, 0.05, lam)
     assert (loss.focal, loss.gamma, loss.balance_param, loss.bias_mode) == (True, 2.0, 2.0, 'code')
-    x = _logits(dtype=torch.float64)
+    x = make_logits(5, dtype=torch.float64)
     expected = _reference(x.tolist(), LABELS.tolist(), FREQ, TRAIN_NUM, 0.1, 10.0, mu, 0.05,
                           lam, True, 2.0, 2.0)
     assert loss(x, LABELS).item() == pytest.approx(expected, rel=1e-6)
 
 
-def test_bias_modes():
+def test_bias_modes(make_logits):
     code = DB(FREQ, TRAIN_NUM, kappa=0.05, lambda_=2.0)
     paper = DB(FREQ, TRAIN_NUM, kappa=0.05, lambda_=2.0, bias_mode='paper')
     b = -torch.log(TRAIN_NUM / torch.tensor(FREQ, dtype=torch.float64) - 1)
     assert torch.allclose(code.init_bias, (b * 0.05 / 2).float())
     assert torch.allclose(paper.init_bias, (b * 0.05).float())
-    x = _logits(dtype=torch.float64)
+    x = make_logits(5, dtype=torch.float64)
     expected = _reference(x.tolist(), LABELS.tolist(), FREQ, TRAIN_NUM, 0.1, 10.0, 0.2, 0.05,
                           2.0, True, 2.0, 2.0, bias_div_lambda=False)
     assert paper.double()(x, LABELS).item() == pytest.approx(expected, rel=1e-6)
@@ -92,8 +93,8 @@ def test_bias_modes():
 
 
 # ---------------------------------------------------------------- reductions to BCE / focal
-def test_reweighting_and_ntr_off_is_bce_and_focal():
-    x = _logits()
+def test_reweighting_and_ntr_off_is_bce_and_focal(make_logits):
+    x = make_logits(5)
     bce = DB(FREQ, TRAIN_NUM, focal=False, **OFF)(x, LABELS)
     assert torch.allclose(bce, F.binary_cross_entropy_with_logits(x, LABELS.float()))
     assert torch.allclose(bce, SigmoidBCELoss()(x, LABELS))
@@ -103,24 +104,24 @@ def test_reweighting_and_ntr_off_is_bce_and_focal():
     assert torch.allclose(foc2, 2 * foc)
 
 
-def test_each_component_changes_the_loss():
-    x = _logits()
+@pytest.mark.parametrize('change', [dict(reweight_func='rebalance'), dict(kappa=0.05), dict(lambda_=2.0)],
+                         ids=['rebalance', 'kappa', 'lambda'])
+def test_each_component_changes_the_loss(change, make_logits):
+    x = make_logits(5)
     base = DB(FREQ, TRAIN_NUM, focal=False, **OFF)(x, LABELS)
-    for change in (dict(reweight_func='rebalance'), dict(kappa=0.05), dict(lambda_=2.0)):
-        cfg = {**OFF, **change}
-        assert not torch.allclose(DB(FREQ, TRAIN_NUM, focal=False, **cfg)(x, LABELS), base)
+    assert not torch.allclose(DB(FREQ, TRAIN_NUM, focal=False, **{**OFF, **change})(x, LABELS), base)
 
 
-def test_caller_logits_untouched():
-    x = _logits()
+def test_caller_logits_untouched(make_logits):
+    x = make_logits(5)
     x0, version = x.clone(), x._version
     DB.voc_mlt(FREQ, TRAIN_NUM)(x, LABELS)
     assert torch.equal(x, x0) and x._version == version
 
 
 # ---------------------------------------------------------------- mmdet contract
-def test_reduction_override_weight_avg_factor():
-    x = _logits()
+def test_reduction_override_weight_avg_factor(make_logits):
+    x = make_logits(5)
     loss = DB.coco_mlt(FREQ, TRAIN_NUM, loss_weight=2.0)
     per = loss(x, LABELS, reduction_override='none')
     assert per.shape == (5, 4)
@@ -166,23 +167,20 @@ CONFIGS = {
 
 
 @pytest.mark.parametrize('name', list(CONFIGS))
-def test_gradcheck_float64(name):
+def test_gradcheck_float64(name, make_logits):
     loss = CONFIGS[name]().double()
-    x = _logits(3, 4, dtype=torch.float64).requires_grad_()
+    x = make_logits(3, dtype=torch.float64).requires_grad_()
     y = LABELS[:3]
     assert torch.autograd.gradcheck(lambda z: loss(z, y), (x,))
 
 
 @pytest.mark.parametrize('name', list(CONFIGS))
-def test_extreme_logits_finite(name):
-    loss = CONFIGS[name]()
+@pytest.mark.parametrize('labels', [[[1, 0, 0, 1], [0, 1, 1, 0]], [[0, 1, 1, 0], [1, 0, 0, 1]], [[0] * 4] * 2],
+                         ids=['agree', 'oppose', 'no-positives'])
+def test_extreme_logits_finite(name, labels, check_finite_loss_and_grad):
     x = torch.tensor([[1000.0, -1000.0, 0.0, 1000.0], [-1000.0, 1000.0, -1000.0, -1000.0]],
                      requires_grad=True)
-    for y in (torch.tensor([[1, 0, 0, 1], [0, 1, 1, 0]]), torch.tensor([[0, 1, 1, 0], [1, 0, 0, 1]]),
-              torch.zeros(2, 4, dtype=torch.long)):
-        out = loss(x, y)
-        (g,) = torch.autograd.grad(out, x)
-        assert torch.isfinite(out) and torch.isfinite(g).all()
+    check_finite_loss_and_grad(CONFIGS[name](), x, torch.tensor(labels))
 
 
 @pytest.mark.parametrize('name', list(CONFIGS))
@@ -195,19 +193,8 @@ def test_empty_batch_zero_with_grad(name):
 
 
 @pytest.mark.parametrize('name', list(CONFIGS))
-def test_bf16_autocast_cpu(name):
-    torch.manual_seed(0)
-    lin = torch.nn.Linear(8, 4)
-    feats = torch.randn(5, 8)
-    loss = CONFIGS[name]()
-    ref = loss(lin(feats), LABELS)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        logits = lin(feats)
-        out = loss(logits, LABELS)
-    assert logits.dtype == torch.bfloat16 and out.dtype == torch.float32
-    assert out.item() == pytest.approx(ref.item(), rel=3e-2)
-    out.backward()
-    assert torch.isfinite(lin.weight.grad).all()
+def test_bf16_autocast_cpu(name, check_bf16_autocast):
+    check_bf16_autocast(CONFIGS[name](), LABELS)
 
 
 # ---------------------------------------------------------------- 'CB' re-weighting (official CB_weight)

@@ -66,10 +66,10 @@ def test_focal_bce_weight_function_gives_the_same_terms_and_is_called_once():
     assert calls == [1]
 
 
-def test_focal_bce_rejects_out_of_range_class_index():
-    for bad in (4, -1):
-        with pytest.raises(ValueError, match=r'must lie in \[0, 3\]'):
-            focal_bce(torch.zeros(2, 3), torch.tensor([0, bad]))
+@pytest.mark.parametrize('bad', [4, -1])
+def test_focal_bce_rejects_out_of_range_class_index(bad):
+    with pytest.raises(ValueError, match=r'must lie in \[0, 3\]'):
+        focal_bce(torch.zeros(2, 3), torch.tensor([0, bad]))
 
 
 def test_focal_bce_soft_targets_use_the_general_form():
