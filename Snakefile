@@ -1,6 +1,7 @@
-# lt_repro: one target per paper (cb, eql, seesaw, db, cdb) and the embedded `demo`.
+# lt_repro: one target per paper (cb, eql, seesaw, db, cdb), the embedded `demo` and the cross-matrix (`matrix`).
 #   snakemake --cores 2 demo                 # the default: real MNIST-LT on a CPU, minutes
 #   snakemake --profile slurm cb             # a paper's whole grid on a SLURM cluster
+#   snakemake --cores 2 matrix_cpu           # the cross-matrix's CPU part (`matrix`: every loss x benchmark)
 # Every rule runs lt_repro in the Python environment Snakemake itself runs in (the project .venv).
 from snakemake.utils import min_version, validate
 
@@ -32,6 +33,7 @@ include: "workflows/seesaw.smk"
 include: "workflows/db.smk"
 include: "workflows/cdb.smk"
 include: "workflows/demo.smk"
+include: "workflows/matrix.smk"
 
 
 rule all:

@@ -26,7 +26,8 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "workflows" / "schemas"
 DEFAULT_EXP = "{dataset}_{loss}"
 DEFAULT_PARTS = ("train", "test")
 # data source of a grid's dataset -> its folder under the data root (the split rule's --root)
-SOURCE_DIRS = {"cifar10": "cifar", "cifar100": "cifar", "imagenet-lt": "imagenet", "imagenet": "imagenet",
+SOURCE_DIRS = {"mnist": "mnist", "fashion-mnist": "fashion-mnist",
+               "cifar10": "cifar", "cifar100": "cifar", "imagenet-lt": "imagenet", "imagenet": "imagenet",
                "inat2017": "inat2017", "inat2018": "inat2018", "coco-mlt": "coco", "voc-mlt": "voc-mlt",
                "egtea": "egtea"}
 
@@ -208,6 +209,8 @@ def _split_of(grid: Grid, slug: str, dataset: str, data_root: str) -> Split:
     args = [f"--rho {spec['rho']}"] if "rho" in spec else []
     args += [f"--protocol {spec['protocol']}"] if "protocol" in spec else []
     args += [f"--seed {spec['split_seed']}"] if "split_seed" in spec else []
+    args += [f"--n-max {spec['n_max']}"] if "n_max" in spec else []
+    args += [f"--val-per-class {spec['val_per_class']}"] if "val_per_class" in spec else []
     return Split(dataset=dataset, path=f"{data_root}/splits/{slug}/{dataset}.split.json", source=spec["source"],
                  root=f"{data_root}/{SOURCE_DIRS[spec['source']]}", args=" ".join(args))
 
