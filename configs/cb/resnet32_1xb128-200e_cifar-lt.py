@@ -2,8 +2,7 @@
 # Recipe: paper section 5.2 ("Implementation") and the official TensorFlow code,
 # richardaecn/class-balanced-loss src/cifar_main.py (argparse defaults) + cifar_im_trainval_cb.sh.
 # Data root, split file, num_classes and the loss are set per experiment by configs/cb/grid.yaml.
-default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
-custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+_base_ = ["../_base_/classification_runtime.py"]
 
 data_root = "data/cifar"  # source: our choice; set by workflows/classification.smk
 split_file = "data/cb/cifar10lt-r100.split.json"  # source: our choice; set by the workflow
@@ -43,7 +42,6 @@ test_dataloader = dict(
 test_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts}", many_above=100, few_below=20)
 
 train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=200, val_interval=1)  # source: cifar_main.py --train-epochs 200
-test_cfg = dict(type="TestLoop")
 
 optim_wrapper = dict(
     # source: cifar_main.py --learning-rate 0.1 --momentum 0.9 --weight-decay 2e-4 (L2 on every
@@ -61,15 +59,4 @@ param_scheduler = [
     # (the balanced sets' cifar_trainval.sh keeps the default ×0.1: configs/cb/grid.yaml, imbalance 1)
     dict(type="MultiStepLR", by_epoch=True, milestones=[160, 180], gamma=0.01),
 ]
-
-default_hooks = dict(
-    timer=dict(type="IterTimerHook"),
-    logger=dict(type="LoggerHook", interval=100),
-    param_scheduler=dict(type="ParamSchedulerHook"),
-    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2),  # source: our choice (preemption-safe)
-    sampler_seed=dict(type="DistSamplerSeedHook"),
-)
-custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook")]
-env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
 amp = None  # source: cifar_main.py trains in float32 (no mixed precision)
-log_level = "WARNING"

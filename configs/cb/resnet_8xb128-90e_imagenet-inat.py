@@ -4,8 +4,7 @@
 # tpu/models/official/resnet/resnet_{main,model}.py (CB focal); the softmax baseline, which that code no
 # longer has, follows the TPU ResNet reference it was forked from (tensorflow/tpu@fce3b5c, same files).
 # Every value against the official one: configs/fidelity/cb.yaml.
-default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
-custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+_base_ = ["../_base_/classification_runtime.py"]
 
 data_root = "data/inat2018"  # source: our choice; set by workflows/classification.smk
 split_file = "data/splits/cb/inat2018.split.json"  # source: our choice; set by the workflow
@@ -47,7 +46,6 @@ test_dataloader = dict(
 test_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts}", many_above=100, few_below=20)  # source: OLTR groups (extras)
 
 train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=90, val_interval=1)  # source: run_*.sh TRAIN_STEPS = 90 epochs at batch 1024
-test_cfg = dict(type="TestLoop")
 optim_wrapper = dict(
     # lr: the softmax baseline's, base_learning_rate 0.1 per 256 images × 1024 / 256 (tensorflow/tpu
     # resnet_main.py flag default); CB focal gets 2× (ILSVRC) / 4× (iNat) from the grid (run_*.sh LR, paper sec. 5.2).
@@ -63,16 +61,6 @@ param_scheduler = [
     dict(type="LinearLR", start_factor=1e-6, by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
     dict(type="MultiStepLR", by_epoch=True, milestones=[30, 60, 80], gamma=0.1),  # source: LR_SCHEDULE ×0.1 at 30/60/80
 ]
-default_hooks = dict(
-    timer=dict(type="IterTimerHook"),
-    logger=dict(type="LoggerHook", interval=100),
-    param_scheduler=dict(type="ParamSchedulerHook"),
-    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2),  # source: our choice
-    sampler_seed=dict(type="DistSamplerSeedHook"),
-)
-custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook")]
-env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
 # source: resnet_main.py --precision default 'bfloat16' (bfloat16_scope; float32 variables, logits cast to
 # float32): bf16 autocast through mmengine's AmpOptimWrapper (lt_repro.train), float32 weights and loss
 amp = "bf16"
-log_level = "WARNING"
