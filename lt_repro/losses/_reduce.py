@@ -1,6 +1,7 @@
 """Shared reduction helper following mmdet's loss contract.
 
-Mirrors ``mmdet.models.losses.utils.weight_reduce_loss`` (mmdet 3.3.0) exactly,
+Mirrors ``weight_reduce_loss`` of mmdet 3.3.0
+(open-mmlab/mmdetection@cfd5d3a985b0249de009b67d04f37263e11cdf3d:mmdet/models/losses/utils.py) exactly,
 with one deliberate addition: ``reduction='mean'`` over an empty tensor returns
 ``loss.sum()`` (a 0 that keeps the autograd graph) instead of NaN.
 
