@@ -1,14 +1,13 @@
-"""Class-wise Difficulty-Balanced loss (Sinha, Ohashi, Nakamura, "Class-wise
-Difficulty-Balanced Loss for Solving Class-Imbalance", ACCV 2020).
+"""Class-wise Difficulty-Balanced loss (Sinha, Ohashi, Nakamura, ACCV 2020, arXiv:2010.01824v1).
 
-Paper: class difficulty d_c = 1 - A_c (A_c: accuracy of class c on a validation
+Equation: class difficulty d_c = 1 - A_c (A_c: accuracy of class c on a validation
 set, re-measured during training), weight w_c = d_c^tau, and
     L_CDB(z, y) = -w_y log softmax(z)_y,
 with tau a number or 'dynamic' (tau derived from the spread of the difficulties).
 Weights are normalised to sum to C (official ``normalize=True``).
 
-The official repo (hitachi-rd-cv/CDB-loss) has two implementations that differ
-in the dynamic tau and in the reduction; ``variant`` selects one:
+The official repository, hitachi-rd-cv/CDB-loss@82b0119e189a50beb3ae581d401dd8585739c112, has two
+implementations that differ in the dynamic tau and in the reduction; ``variant`` selects one:
 
 ``variant='cifar'`` (default) -- ``CIFAR-LT/losses/cdb_loss.py`` (identical copy:
 ``EGTEA/losses/cdb_loss.py``), reduced as in ``CIFAR-LT/cifar_train.py`` /
@@ -43,13 +42,6 @@ dtype and state_dict entry are kept).
 mmdet contract: element-wise loss ``w_{y_i} CE_i`` (N,); 'mean' divides by N
 ('cifar') or by sum_i w_{y_i} * weight_i ('imagenet'); an explicit ``avg_factor``
 replaces either denominator.
-
-Hand-derived value (checked in tests): d = [0.5, 0.25], tau = 1 ->
-w = [4/3, 2/3]. Logits [[0, 0], [0, ln 3]], labels [0, 0]: CE = [ln 2, ln 4].
-cifar: (4/3 ln2 + 4/3 * 2 ln2) / 2 = 2 ln2 = 1.386294;
-imagenet: (4/3 * 3 ln2) / (8/3) = 1.5 ln2 = 1.039721.
-Dynamic tau for d = [0.5, 0.25]: ratio = 0.75/0.51; cifar sigmoid(1.470588) =
-0.813147; imagenet 2 sigmoid(0.470588) = 1.231046.
 """
 import math
 from typing import Optional, Sequence, Union
