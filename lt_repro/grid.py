@@ -157,19 +157,42 @@ def _losses_of(grid: Grid, dataset: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Resources:
-    """What one training job asks the scheduler for (runtime grows with the retry attempt)."""
+    """What one training job asks the scheduler for (runtime grows with the retry attempt).
+    ``shares_gpu``: a small one-GPU job that may run on a GPU together with other such jobs
+    (:meth:`gpu_request`)."""
     gpu: int = 0
     cpus_per_gpu: int = 0
     threads: int = 1
     mem_mb: int = 16000
     runtime_min: int = 240
+    shares_gpu: bool = False
 
     @classmethod
     def of(cls, spec: dict) -> Resources:
         gpu = spec.get("gpu", 0)
+        if spec.get("shares_gpu") and gpu != 1:
+            raise ConfigError(f"resources {spec}: shares_gpu applies to one-GPU jobs (gpu: 1)")
         return cls(gpu=gpu, cpus_per_gpu=spec.get("cpus_per_gpu", 0),
                    threads=max(1, gpu * spec.get("cpus_per_gpu", 1)),
-                   mem_mb=spec.get("mem_mb", 16000), runtime_min=spec.get("runtime_min", 240))
+                   mem_mb=spec.get("mem_mb", 16000), runtime_min=spec.get("runtime_min", 240),
+                   shares_gpu=bool(spec.get("shares_gpu", False)))
+
+    def gpu_request(self, runs_per_gpu: int = 1, shared_gres: str | None = None) -> dict:
+        """The job's GPU resources for Snakemake. ``gpu``: whole GPUs (SLURM ``--gpus``); ``gpu_slots``:
+        1/runs_per_gpu of a GPU each (the local profile allows GPUs x runs_per_gpu at once); ``gres``: the
+        SLURM GRES of a shared GPU (e.g. ``shard:1``, ``mps:25``), None when not shared. A ``shares_gpu`` job
+        is shared when the profile packs (runs_per_gpu > 1) or names a GRES: it then takes no whole GPU."""
+        shared = self.shares_gpu and (runs_per_gpu > 1 or bool(shared_gres))
+        if shared:
+            return {"gpu": 0, "gpu_slots": 1, "gres": shared_gres or None}
+        return {"gpu": self.gpu, "gpu_slots": self.gpu * runs_per_gpu, "gres": None}
+
+
+def runs_per_gpu(limits: dict) -> int:
+    """K, the ``shares_gpu`` jobs one GPU runs at once, from a profile's global resource limits (name -> int):
+    gpu_slots / gpu (profiles/local sets gpu=N, gpu_slots=N*K); 1 without both."""
+    gpus, slots = limits.get("gpu"), limits.get("gpu_slots")
+    return max(1, slots // gpus) if isinstance(gpus, int) and isinstance(slots, int) and gpus > 0 else 1
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,26 @@
 # nothing there, and the retry resumes from the last checkpoint.
 
 
+# K: shares_gpu jobs per GPU, read back from the profile's limits gpu_slots / gpu (profiles/local)
+RUNS_PER_GPU = lt_grid.runs_per_gpu({k: getattr(v, "value", v) for k, v in workflow.global_resources.items()})
+
+
+def gpu_request(wc):
+    """GPU resources of a training job (lt_repro.grid.Resources.gpu_request). A grid's `shares_gpu` jobs share
+    a GPU when the profile packs them: K > 1 (profiles/local) or config shared_gpu_gres (profiles/slurm,
+    e.g. shard:1)."""
+    return experiment_of(wc).resources.gpu_request(RUNS_PER_GPU, config["shared_gpu_gres"])
+
+
+# jobs on a shared SLURM GPU ask for no whole GPU, so the plugin would route them to the CPU partition:
+# the slurm profile names the GPU partition for them when it differs from the CPU one
+SHARED_GPU_PARTITION = (
+    {"slurm_partition": lambda wc: config["shared_gpu_partition"] if gpu_request(wc)["gres"] else None}
+    if config["shared_gpu_partition"]
+    else {}
+)
+
+
 rule train:
     input:
         unpack(inputs_of),
@@ -20,7 +40,10 @@ rule train:
         f"{WORK}/logs/{{slug}}/{{exp}}/seed-{{seed}}.log",
     threads: lambda wc: experiment_of(wc).resources.threads
     resources:
-        gpu=lambda wc: experiment_of(wc).resources.gpu,
+        gpu=lambda wc: gpu_request(wc)["gpu"],
+        gpu_slots=lambda wc: gpu_request(wc)["gpu_slots"],
+        gres=lambda wc: gpu_request(wc)["gres"],  # None (not set) unless the job shares a SLURM GPU
+        **SHARED_GPU_PARTITION,
         cpus_per_gpu=lambda wc: experiment_of(wc).resources.cpus_per_gpu,
         mem_mb=lambda wc: experiment_of(wc).resources.mem_mb,
         runtime=lambda wc, attempt: experiment_of(wc).resources.runtime_min * attempt,
