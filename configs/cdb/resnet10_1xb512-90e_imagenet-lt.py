@@ -4,8 +4,7 @@
 # wd 2e-4, cosine schedule to 0 (coslr: true, endlr: 0.0), loss CDBSoftmaxLoss(tau=1, normalize=True).
 # The yaml's stage name says "tau1.5" while loss_params says tau: 1 — we follow loss_params.
 # Training loop, checkpoint and test: ImageNet-LT/run_networks.py. Value by value: configs/fidelity/cdb.yaml.
-default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
-custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+_base_ = ["../_base_/classification_runtime.py"]
 
 data_root = "data/imagenet"  # source: our choice; set by workflows/classification.smk
 split_file = "data/splits/cdb/imagenetlt.split.json"  # source: our choice; set by the workflow
@@ -47,8 +46,6 @@ val_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts
 test_evaluator = val_evaluator
 
 train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=90, val_interval=1)  # source: yaml num_epochs 90
-val_cfg = dict(type="ValLoop")
-test_cfg = dict(type="TestLoop")
 optim_wrapper = dict(
     optimizer=dict(type="SGD", lr=0.2, momentum=0.9, weight_decay=2e-4),  # source: yaml optim_params
     paramwise_cfg=dict(custom_keys={}),
@@ -57,15 +54,8 @@ optim_wrapper = dict(
 # epoch e (0-based) trains at the cosine's value for e + 1 (lt_repro/mm/schedulers.py)
 param_scheduler = [dict(type="EpochStartCosineAnnealingLR", by_epoch=True, T_max=90, eta_min=0.0)]
 
-default_hooks = dict(
-    timer=dict(type="IterTimerHook"),
-    logger=dict(type="LoggerHook", interval=100),
-    param_scheduler=dict(type="ParamSchedulerHook"),
-    # source: run_networks.py train() keeps the model best in validation top-1 (eval_acc_mic_top1 > best_acc) and
-    # tests it after training (reset_model(best_model_weights)); its metrics are metrics.json's best_val/...
-    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="top1_acc_pct", rule="greater"),
-    sampler_seed=dict(type="DistSamplerSeedHook"),
-)
-custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook"), dict(type="CDBDifficultyHook")]
-env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
-log_level = "WARNING"
+# source: run_networks.py train() keeps the model best in validation top-1 (eval_acc_mic_top1 > best_acc) and
+# tests it after training (reset_model(best_model_weights)); its metrics are metrics.json's best_val/...
+default_hooks = dict(checkpoint=dict(save_best="top1_acc_pct", rule="greater"))
+# source: run_networks.py eval(phase='val') sets class_difficulty = 1 − class-wise validation accuracy, init_criterions()
+custom_hooks = [dict(type="CDBDifficultyHook")]

@@ -1,8 +1,7 @@
 # Class-wise Difficulty-Balanced loss (Sinha et al., ACCV 2020), long-tailed CIFAR-100 with ResNet-32.
 # Recipe: official hitachi-rd-cv/CDB-loss CIFAR-LT/cifar_train.py (argparse defaults and train()) and
 # cifar_test.py (the test of the best-validation model). Value by value: configs/fidelity/cdb.yaml.
-default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
-custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+_base_ = ["../_base_/classification_runtime.py"]
 
 data_root = "data/cifar"  # source: our choice; set by workflows/classification.smk
 split_file = "data/splits/cdb/cifar100lt-r100.split.json"  # source: our choice; set by the workflow
@@ -48,23 +47,13 @@ val_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts
 test_evaluator = val_evaluator
 
 train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=240, val_interval=1)  # source: --max_epochs 240, --validate_after_every 1
-val_cfg = dict(type="ValLoop")
-test_cfg = dict(type="TestLoop")
 optim_wrapper = dict(
     optimizer=dict(type="SGD", lr=0.1, momentum=0.9, weight_decay=5e-4),  # source: cifar_train.py train(): SGD(lr=0.1, momentum=0.9), wd 5e-4
     paramwise_cfg=dict(custom_keys={"head.bias": dict(decay_mult=0.0)}),  # source: cifar_train.py: weight_decay 0 for 'module.linear.bias'
 )
 param_scheduler = [dict(type="MultiStepLR", by_epoch=True, milestones=[160, 210], gamma=0.01)]  # source: cifar_train.py MultiStepLR([160, 210], 0.01)
 
-default_hooks = dict(
-    timer=dict(type="IterTimerHook"),
-    logger=dict(type="LoggerHook", interval=100),
-    param_scheduler=dict(type="ParamSchedulerHook"),
-    # source: cifar_train.py saves the model best in mean per-class validation accuracy
-    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="mean_class_acc_pct", rule="greater"),
-    sampler_seed=dict(type="DistSamplerSeedHook"),
-)
+# source: cifar_train.py saves the model best in mean per-class validation accuracy
+default_hooks = dict(checkpoint=dict(save_best="mean_class_acc_pct", rule="greater"))
 # source: cifar_train.py rebuilds the loss with 1 − class-wise validation accuracy after every validation
-custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook"), dict(type="CDBDifficultyHook")]
-env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
-log_level = "WARNING"
+custom_hooks = [dict(type="CDBDifficultyHook")]
