@@ -5,8 +5,7 @@
 # (commit 14460d0a, the configs unchanged since 2567764a; the two differ only in data, num_classes and the DB loss's
 # mu / neg_scale, set by configs/db/grid.yaml). The repository README: "Distributed training is not supported", so
 # one GPU. Value by value against the official code: configs/fidelity/db.yaml.
-default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
-custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+_base_ = ["../_base_/classification_runtime.py"]
 
 data_root = "data/coco"  # source: our choice; set by workflows/classification.smk
 split_file = "data/splits/db/coco-mlt.split.json"  # source: our choice; set by the workflow
@@ -47,7 +46,6 @@ test_dataloader = dict(
 test_evaluator = dict(type="LTMultiLabelMetric", class_split="${class_split}")  # source: data.test.class_split
 
 train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=8, val_interval=1)  # source: total_epochs = 8
-test_cfg = dict(type="TestLoop")
 optim_wrapper = dict(
     optimizer=dict(type="SGD", lr=0.02, momentum=0.9, weight_decay=1e-4),  # source: optimizer
     clip_grad=dict(max_norm=35, norm_type=2),  # source: optimizer_config grad_clip
@@ -57,13 +55,3 @@ param_scheduler = [
     dict(type="LinearLR", start_factor=1.0 / 3, by_epoch=False, begin=0, end=500),
     dict(type="MultiStepLR", by_epoch=True, milestones=[5, 7], gamma=0.1),  # source: lr_config step=[5, 7]
 ]
-default_hooks = dict(
-    timer=dict(type="IterTimerHook"),
-    logger=dict(type="LoggerHook", interval=100),  # source: log_config interval (COCO 500, VOC 100): our choice
-    param_scheduler=dict(type="ParamSchedulerHook"),
-    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2),  # source: our choice (resume)
-    sampler_seed=dict(type="DistSamplerSeedHook"),
-)
-custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook")]
-env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: dist_params backend='nccl'
-log_level = "WARNING"
