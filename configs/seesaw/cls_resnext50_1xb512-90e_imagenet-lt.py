@@ -5,8 +5,7 @@
 # the values the paper leaves out: weight decay 5e-4, cosine to 0, the transforms, a validation pass per epoch.
 # The loss is set per cell by configs/seesaw/cls_grid.yaml (cross-entropy, or Seesaw p = 0.8, q = 1).
 # Value by value against the official code: configs/fidelity/seesaw.yaml.
-default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry)
-custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)  # source: lt_repro convention
+_base_ = ["../_base_/classification_runtime.py"]
 
 data_root = "data/imagenet"  # source: our choice; set by the workflow
 split_file = "data/splits/seesaw/imagenetlt.split.json"  # source: our choice; set by the workflow
@@ -53,8 +52,6 @@ test_evaluator = val_evaluator
 
 # source: paper sec. 4.4 "trained for 90 epochs"; run_networks.py validates after every epoch
 train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=90, val_interval=1)
-val_cfg = dict(type="ValLoop")
-test_cfg = dict(type="TestLoop")
 # weight decay on every parameter, BatchNorm and biases included (run_networks.py init_models: one SGD group per network)
 optim_wrapper = dict(
     # source: paper sec. 4.4 (SGD, momentum 0.9, lr 0.2); feat_uniform.yaml optim_params {lr: 0.2, momentum: 0.9, weight_decay: 0.0005}
@@ -64,15 +61,6 @@ optim_wrapper = dict(
 # run_networks.py steps the scheduler at the start of each epoch: epoch e (0-based) trains at the cosine's value for e + 1
 param_scheduler = [dict(type="EpochStartCosineAnnealingLR", by_epoch=True, T_max=90, eta_min=0.0)]
 
-default_hooks = dict(
-    timer=dict(type="IterTimerHook"),  # source: our choice
-    logger=dict(type="LoggerHook", interval=100),  # source: our choice
-    param_scheduler=dict(type="ParamSchedulerHook"),  # source: mmengine default
-    # source: run_networks.py keeps the weights of the best validation top-1 (eval_acc_mic_top1, strictly greater) and
-    # tests them; lt_repro.train reports the last epoch and this best one (best_val/*); the decoupled stage starts from it
-    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="top1_acc_pct", rule="greater"),
-    sampler_seed=dict(type="DistSamplerSeedHook"),  # source: mmengine default
-)
-custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook")]  # source: our choice (lt_repro/mm/hooks.py)
-env_cfg = dict(cudnn_benchmark=True, dist_cfg=dict(backend="nccl"))  # source: our choice
-log_level = "WARNING"  # source: our choice
+# source: run_networks.py keeps the weights of the best validation top-1 (eval_acc_mic_top1, strictly greater) and
+# tests them; lt_repro.train reports the last epoch and this best one (best_val/*); the decoupled stage starts from it
+default_hooks = dict(checkpoint=dict(save_best="top1_acc_pct", rule="greater"))
