@@ -1,13 +1,12 @@
 # Softmax Equalization Loss (Tan et al., CVPR 2020) on ImageNet-LT with ResNet-10 (OLTR's backbone).
 # Recipe: arXiv:2003.05176v2 sec. 6 "Implementation Details" (no official classification code exists).
-# Runtime settings (scope, hooks, environment) come from the CB config; every recipe value is set here, so that
-# changes to CB's recipe do not reach EQL. Every value against the paper: configs/fidelity/eql.yaml.
-_base_ = ["../cb/resnet_8xb128-90e_imagenet-inat.py"]
+# Runtime settings (scope, loops, hooks, environment) come from configs/_base_/classification_runtime.py; every
+# recipe value is set here. Every value against the paper: configs/fidelity/eql.yaml.
+_base_ = ["../_base_/classification_runtime.py"]
 data_root = "data/imagenet"  # source: our choice; set by the workflow
 split_file = "data/splits/eql/imagenetlt.split.json"  # source: our choice; set by the workflow
 
 model = dict(
-    _delete_=True,
     type="LTImageClassifier",
     backbone=dict(type="ResNet10"),  # source: sec. 6 "ResNet-10 as our backbone like [30]" (OLTR models/ResNet10Feature.py), from scratch
     num_classes=1000,  # source: ImageNet-LT
@@ -16,7 +15,6 @@ model = dict(
 )
 amp = None  # source: full precision (the paper does not say)
 train_dataloader = dict(
-    _delete_=True,
     batch_size=128,  # source: sec. 6 "total mini-batch size of 1024 with 16 GPUs" (16 x 64 run as 8 x 128)
     num_workers=8,  # source: our choice
     sampler=dict(type="ResumableSampler", shuffle=True),  # source: random sampling; lt_repro/mm/runner.py resumes mid-epoch
@@ -25,8 +23,11 @@ train_dataloader = dict(
     # 'imagenet-lt' source's training transform (lt_repro/data/images.py, lt_repro/data/sources.py)
     dataset=dict(type="LTSplitDataset", source="imagenet-lt", root=data_root, split_file=split_file, subset="train"),
 )
+# source: no validation during training: sec. 6 reports the trained model on the ImageNet-LT test set only
+val_dataloader = None
+val_evaluator = None
+val_cfg = None
 test_dataloader = dict(
-    _delete_=True,
     batch_size=125,  # source: our choice (no effect on the numbers)
     num_workers=8,  # source: our choice
     sampler=dict(type="DefaultSampler", shuffle=False),  # source: every test image once
@@ -36,12 +37,11 @@ test_dataloader = dict(
     dataset=dict(type="LTSplitDataset", source="imagenet-lt", root=data_root, split_file=split_file, subset="test"),
 )
 # source: Tables 9-10: top-1/top-5 accuracy and many (> 100) / medium / few (< 20 training images) shots, OLTR's groups
-test_evaluator = dict(_delete_=True, type="LTClassificationMetric", train_counts="${train_counts}", many_above=100, few_below=20)
+test_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts}", many_above=100, few_below=20)
 # source: sec. 6 "trained for 12K iterations": 115,846 / 1024 = 114 iterations per epoch (the last one 134 images)
 # -> 106 epochs = 12,084 iterations
 train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=106, val_interval=1)
 optim_wrapper = dict(
-    _delete_=True,
     # source: sec. 6 "learning rate 0.4"; momentum 0.9 Nesterov and weight decay 1e-4 as the paper's CIFAR
     # setting (the ImageNet-LT paragraph does not restate them)
     optimizer=dict(type="SGD", lr=0.4, momentum=0.9, weight_decay=1e-4, nesterov=True),
