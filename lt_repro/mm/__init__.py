@@ -3,4 +3,4 @@ from . import compat
 
 compat.apply()
 
-from . import classification, hooks, registry, runner, samplers, schedulers  # noqa: E402,F401  (registers on import)
+from . import classification, device_data, hooks, registry, runner, samplers, schedulers  # noqa: E402,F401  (registers on import)

@@ -11,6 +11,7 @@ from mmengine.dist import is_main_process
 from mmengine.runner import EpochBasedTrainLoop, Runner
 
 from .compat import own_checkpoint_globals
+from .device_data import builds_whole_batches, whole_batch_dataloader
 
 
 class AtomicCheckpointRunner(Runner):
@@ -41,6 +42,14 @@ class AtomicCheckpointRunner(Runner):
             return super().load_or_resume()
         left_out = "^(" + "|".join(re.escape(prefix) for prefix in skip) + ")"
         self.load_checkpoint(self._load_from, revise_keys=[(r"^module\.", ""), (left_out, r"load_from_skip.\1")])
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=0, diff_rank_seed=False):
+        """mmengine's, except that a whole-batch dataset (LTDeviceSplitDataset) gets the dataloader of
+        :func:`lt_repro.mm.device_data.whole_batch_dataloader` around the config's sampler."""
+        if isinstance(dataloader, dict) and builds_whole_batches(dataloader.get("dataset")):
+            dataloader = whole_batch_dataloader(dict(dataloader))
+        return Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
 
     def resume(self, filename, *args, **kwargs):
         if not self._is_own(filename):
@@ -85,14 +94,15 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
 
     def run_epoch(self) -> None:
         done = self._iter - self._epoch * len(self.dataloader)
-        sampler = self.dataloader.sampler
+        batches = self.dataloader.batch_sampler  # torch's BatchSampler, or KeyedBatchSampler (device data path)
+        sampler = getattr(batches, "sampler", self.dataloader.sampler)
         if done > 0 and not isinstance(sampler, ResumableSampler):
             raise TypeError("mid-epoch resume needs sampler=dict(type='ResumableSampler') in train_dataloader")
         if done <= 0:
             return super().run_epoch()
         self.runner.call_hook("before_train_epoch")
         self.runner.model.train()
-        sampler.skip = done * self.dataloader.batch_size
+        sampler.skip = done * getattr(batches, "batch_size", self.dataloader.batch_size)
         try:
             for idx, data_batch in enumerate(self.dataloader, start=done):
                 self.run_iter(idx, data_batch)
