@@ -4,7 +4,8 @@ _base_ = 'mmdet::lvis/mask-rcnn_r50_fpn_sample1e-3_ms-2x_lvis-v0.5.py'
 # C + 1 logits), random sampler,
 # single-scale training, class-agnostic masks, 32 images/batch, lr 0.04, 25 epochs stepped at 16 and 22,
 # test score threshold 0. (The file name is the one workflows/detection.smk registers; the recipe is 8 GPUs x 4
-# images for 25 epochs, not 8 x 2 for 90k iterations.) Every value against the paper: configs/fidelity/eql.yaml.
+# images for 25 epochs, not 8 x 2 for 90k iterations.) The sigmoid and EQL paper cells inherit this recipe and change
+# only the classifier. Every value against the paper: configs/fidelity/eql.yaml.
 custom_imports = dict(imports=['lt_repro.mm'], allow_failed_imports=False)  # source: lt_repro convention
 
 model = dict(
@@ -45,4 +46,3 @@ param_scheduler = [
 ]
 # --- lt_repro runtime (no effect on the numbers) ---
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))  # source: our choice: keep the last 2 epochs
-custom_hooks = [dict(type='NonFiniteLossHook'), dict(type='PreemptionHook')]  # source: our choice (lt_repro/mm/hooks.py)

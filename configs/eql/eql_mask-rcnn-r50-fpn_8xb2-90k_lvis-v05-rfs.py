@@ -59,4 +59,3 @@ param_scheduler = [
 # --- lt_repro runtime (no effect on the numbers) ---
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=5000, max_keep_ckpts=2))  # source: our choice: a checkpoint every 5000 iterations
 log_processor = dict(by_epoch=False)  # source: our choice: iteration-based logging
-custom_hooks = [dict(type='NonFiniteLossHook'), dict(type='PreemptionHook')]  # source: our choice (lt_repro/mm/hooks.py)
