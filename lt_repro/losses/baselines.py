@@ -5,7 +5,7 @@
   ``cross_entropy`` semantics, *not* torch's weighted mean ``/ sum w_y``).
 - ``SigmoidBCELoss``: per-element ``BCE(z_ic, y_ic)``; 'mean' divides by N*C
   (mmdet ``binary_cross_entropy``; also the DB repo's BCE baseline,
-  wutong16/DistributionBalancedLoss ``mllt/models/losses/cross_entropy_loss.py``).
+  wutong16/DistributionBalancedLoss@14460d0acda6a3e77a8a6a5999b9746243cb1535:mllt/models/losses/cross_entropy_loss.py).
 - ``FocalLoss``: sigmoid focal loss (Lin et al., ICCV'17, Eq. 5)
   ``FL = -alpha_t (1 - p_t)^gamma log p_t``; 'mean' divides by N*C like mmdet's
   ``FocalLoss``. ``alpha=None`` disables alpha_t (the CB paper's focal baseline
@@ -13,7 +13,7 @@
 
 ``sum_over_classes=True`` (sigmoid/focal) instead sums the C binary terms of a
 sample so that 'mean' divides by N (the CB official normalisation,
-richardaecn/class-balanced-loss ``src/cifar_main.py``).
+richardaecn/class-balanced-loss@1d7857208a2abc03d84e35a9d5383af8225d4b4d:src/cifar_main.py).
 
 Sigmoid labels may be an (N,) int class index (``num_classes`` = background,
 giving an all-zero row, mmdet's ``_expand_onehot_labels`` convention) or an

@@ -1,14 +1,14 @@
 """Class-Balanced Loss (Cui et al., "Class-Balanced Loss Based on Effective
-Number of Samples", CVPR 2019).
+Number of Samples", CVPR 2019, arXiv:1901.05555v1).
 
-Paper (Sec. 3-4; equation numbers not re-checked offline): effective number
+Paper (Sec. 3-4): effective number
     E_n = (1 - beta^n) / (1 - beta), class weight
     w_c = 1 / E_{n_c} = (1 - beta) / (1 - beta^{n_c}),
     CB(p, y) = w_y * L(p, y)   with L = softmax CE, sigmoid CE (sum over the C
     binary terms) or focal (-w_y sum_c (1 - p_c^t)^gamma log p_c^t).
 
 Default behaviour follows the official code,
-richardaecn/class-balanced-loss ``src/cifar_main.py``:
+richardaecn/class-balanced-loss@1d7857208a2abc03d84e35a9d5383af8225d4b4d:src/cifar_main.py:
 - weights: ``weights = (1-beta)/(1-beta**n); weights = weights/sum(weights)*C``
   (``main()``); the paper states the same normalisation (weights sum to C).
 - ``loss_type='softmax'``: ``tf.losses.softmax_cross_entropy(onehot, logits,

@@ -1,6 +1,6 @@
 """Baselines of the CDB paper's EGTEA comparison as its official code implements them (Sinha et al., ACCV 2020;
-hitachi-rd-cv/CDB-loss ``EGTEA/losses/``, the same files as ``CIFAR-LT/losses/``), where they differ from
-the other papers' losses in this package.
+hitachi-rd-cv/CDB-loss@82b0119e189a50beb3ae581d401dd8585739c112:EGTEA/losses/, the same files as CIFAR-LT/losses/),
+where they differ from the other papers' losses in this package.
 
 ``SoftmaxFocalLoss`` -- ``focal_loss.py`` ``FocalLoss(gamma, alpha)``, softmax focal loss:
 

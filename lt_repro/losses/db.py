@@ -1,5 +1,5 @@
 """Distribution-Balanced Loss (Wu, Huang, Liu, Wang, Lin, "Distribution-Balanced
-Loss for Multi-Label Classification in Long-Tailed Datasets", ECCV 2020).
+Loss for Multi-Label Classification in Long-Tailed Datasets", ECCV 2020, arXiv:2007.09654v4).
 
 Multi-label: ``cls_score`` (N, C) logits, ``label`` (N, C) in {0, 1}.
 
@@ -14,8 +14,8 @@ Paper, Sec. 3 (arXiv:2007.09654), in the form the official code below implements
 - DB-Focal: the focal modulator (1 - p_t)^gamma on each term, p_t taken from the
   regularised logit.
 
-Default behaviour follows the official code, wutong16/DistributionBalancedLoss
-``mllt/models/losses/resample_loss.py`` (class ``ResampleLoss``,
+Default behaviour follows the official code, wutong16/DistributionBalancedLoss@14460d0acda6a3e77a8a6a5999b9746243cb1535:
+mllt/models/losses/resample_loss.py (class ``ResampleLoss``,
 ``reweight_func='rebalance'``), with the DB-Focal configs
 ``configs/coco/LT_resnet50_pfc_DB.py`` (``map_param=dict(alpha=0.1, beta=10.0,
 gamma=0.2)``, ``logit_reg=dict(neg_scale=2.0, init_bias=0.05)``,
@@ -40,9 +40,9 @@ Paper/code differences (default = code):
 - bias: the code divides the NTR bias by lambda before scaling negatives, so
   positives see z + kappa b / lambda and negatives lambda z + kappa b, i.e. the
   paper's form with kappa_eff = kappa / lambda. ``bias_mode='paper'`` drops the
-  division (positives z + kappa b, negatives lambda (z + kappa b)). The sign is the
-  code's (b < 0 for classes with p_i < 1/2, prior-matching); we could not re-read
-  the paper's sign convention for nu offline -- see the report.
+  division (positives z + kappa b, negatives lambda (z + kappa b)). Both modes add
+  kappa b with the code's sign (b_i is the logit of p_i, < 0 for p_i < 1/2); the
+  equation above subtracts nu.
 - ``balance_param`` (2.0) multiplies the focal loss in the code; not in the paper.
   With ``focal=False`` it is not applied (as in the code).
 - the paper averages over classes (1/C); the code's mean over N*C is the same.

@@ -1,5 +1,5 @@
 r"""Equalization Loss (Tan et al., "Equalization Loss for Long-Tailed Object Recognition",
-CVPR 2020, arXiv:2003.05176): sigmoid EQL for detection and softmax EQL for classification.
+CVPR 2020, arXiv:2003.05176v2): sigmoid EQL for detection and softmax EQL for classification.
 
 Sigmoid EQL (paper Sec. 3, equations for L_EQL, w_j, E(r), T_lambda), R RoIs x C classes, no
 background column (label C = background, all-zero targets):
@@ -10,7 +10,7 @@ background column (label C = background, all-zero targets):
 
 f_j is the image-count frequency of class j (images containing j / training images; official
 ``get_image_count_frequency``). Default lambda = 0.00177 (official ``cfg.py``).
-Official file followed: tztztztztz/eql.detectron2 ``projects/EQL/eql/fast_rcnn.py``
+Official file followed: tztztztztz/eql.detectron2@29224acf4ea549c53264e6229da69868bd5470f3:projects/EQL/eql/fast_rcnn.py
 (``EQLFastRCNNOutputs.eql_loss``): the weighted BCE is summed over RoIs and classes and divided
 by R. Here w_j multiplies the BCE terms inside one fused autograd node (``_fused.focal_bce``,
 gamma = 0) and the sum is reduced with mmdet's ``weight_reduce_loss`` semantics: with
@@ -43,7 +43,7 @@ Softmax EQL (paper Sec. 6, image classification, equations for p~_j and w~_k):
 f_k = n_k / sum n (training images of class k over all images). The paper does not say whether
 beta is drawn once per sample or per (sample, class), and the official EQL repositories contain
 no classification code. Default ``beta_per='element'``: one draw per (sample, class), as in
-zhangyongshun/BagofTricks-LT ``lib/loss/loss_impl/equalization_loss.py`` (SEQL);
+zhangyongshun/BagofTricks-LT@ce7859a930649d10fb2a4fd4ed9242007eb25e2f:lib/loss/loss_impl/equalization_loss.py (SEQL);
 ``beta_per='sample'`` draws one beta per sample. Only rare columns (T_lambda = 1) can be dropped
 (beta T_lambda). The draw is ``bernoulli_mask``: on the CPU it draws only the rarer outcome's
 positions (same distribution). gamma = 0 is plain cross-entropy. Computed in log space: dropped

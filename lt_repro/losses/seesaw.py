@@ -1,6 +1,6 @@
 r"""Seesaw Loss (Wang et al., "Seesaw Loss for Long-Tailed Instance Segmentation", CVPR 2021,
-arXiv:2008.10032), vectorised re-implementation of mmdet 3.3.0
-``mmdet/models/losses/seesaw_loss.py`` (the official code; its numbers are matched to ~1e-6).
+arXiv:2008.10032v4), vectorised re-implementation of mmdet 3.3.0 (the official code, matched to ~1e-6),
+open-mmlab/mmdetection@cfd5d3a985b0249de009b67d04f37263e11cdf3d:mmdet/models/losses/seesaw_loss.py.
 
 Paper (Sec. 3, equations for L_seesaw, sigma_hat, S, M, C), sample of class i, logits z (C):
 
