@@ -9,5 +9,4 @@ custom_imports = dict(imports=['lt_repro.mm'], allow_failed_imports=False)  # so
 # --- lt_repro runtime (no effect on the numbers) ---
 train_dataloader = dict(sampler=dict(type='ResumableSampler', shuffle=True))  # source: mmdet base (shuffle=True); resumable mid-epoch (lt_repro/mm/runner.py)
 train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=12)  # source: mmdet schedule_1x (12 epochs)
-custom_hooks = [dict(type='NonFiniteLossHook'), dict(type='PreemptionHook')]  # source: our choice (lt_repro/mm/hooks.py)
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))  # source: our choice: keep the last 2 epochs

@@ -27,5 +27,4 @@ model = dict(
 # source: our choice: a seeded sampler/loop that can resume mid-epoch after preemption (lt_repro/mm/runner.py)
 train_dataloader = dict(sampler=dict(type='ResumableSampler', shuffle=True))  # source: mmdet base (shuffle=True)
 train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=24, val_interval=24)  # source: mmdet schedule_2x (24 epochs), mmdet seesaw config (val_interval=24)
-custom_hooks = [dict(type='NonFiniteLossHook'), dict(type='PreemptionHook')]  # source: our choice (lt_repro/mm/hooks.py)
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))  # source: our choice: keep the last 2 epochs
