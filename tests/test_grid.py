@@ -226,7 +226,8 @@ def test_db_grid():
 def test_demo_grid():
     grid = g.load_demo_grid(REPO / "configs/demo/grid.yaml")
     cells = g.demo_experiments(grid, data_root="D", seeds=[0, 1], threads=2)
-    assert len(cells) == len(grid["losses"]) * len(grid["datasets"]) == 5 * 2
+    assert len(cells) == len(grid["losses"]) * len(grid["datasets"]) == 6 * 2
+    assert all(c.overrides["record_nonfinite"] is True for c in cells)  # a diverged run is shown, not a failed job
     assert all(c.seeds == (0, 1) and c.resources == g.Resources(threads=2, mem_mb=3000, runtime_min=30) for c in cells)
     c = next(c for c in cells if c.name == "mnist-lt-r100_cdb")
     assert c.split.args == "--rho 100 --n-max 5000 --val-per-class 50"

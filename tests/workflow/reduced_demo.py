@@ -11,7 +11,7 @@ def reduced_demo_config(tmp: Path, mnist_root: Path) -> list[str]:
     grid = yaml.safe_load((REPO / "configs/demo/grid.yaml").read_text())
     grid["datasets"] = {"mnist-lt-r100": {**grid["datasets"]["mnist-lt-r100"], "n_max": 600}}
     grid["losses"] = {k: grid["losses"][k] for k in ("ce", "cdb")}
-    grid["overrides"] = {"train_cfg.max_epochs": 2, "param_scheduler": []}
+    grid["overrides"] = {**grid.get("overrides", {}), "train_cfg.max_epochs": 2, "param_scheduler": []}
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "grid.yaml").write_text(yaml.safe_dump(grid))
     data = tmp / "data"

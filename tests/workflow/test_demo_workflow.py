@@ -72,6 +72,9 @@ def test_reduced_demo_end_to_end(tmp_path, mnist_root):
         assert record["imbalance_ratio"] == 100 and record["loss"] == loss and record["seed"] == 0
         split = json.loads((data / "demo/mnist-lt-r100.split.json").read_text())
         assert record["train_count_per_class"] == split["train_counts"] == [600, 359, 215, 129, 77, 46, 27, 16, 10, 6]
+        assert [h["epoch"] for h in record["history"]] == [1, 2]  # per-epoch loss and validation metrics
+        assert all(h["train_loss"] > 0 for h in record["history"])
+        assert all(len(h.get("cdb_weight") or []) == 10 for h in record["history"]) == (loss == "cdb")
     # the demo has no published numbers: its comparison is the header alone
     table = (tmp_path / "results/demo/comparison.tsv").read_text().splitlines()
     assert table == ["\t".join(["paper", "table", "dataset", "method", "metric", "published", "ours_mean",
@@ -83,6 +86,8 @@ def test_reduced_demo_end_to_end(tmp_path, mnist_root):
         assert f"{err:.2f} (n=1)" in page
         assert f"../results/demo/mnist-lt-r100_{loss}/seed-0/metrics.json" in page
     assert (tmp_path / "reports/img/demo_per_class_acc.png").stat().st_size > 1000
+    assert 'id="run-health"' in page and 'id="cdb-weights"' in page  # flagged runs; CDB's weights per epoch
+    assert (tmp_path / "reports/img/demo_cdb_weights.png").stat().st_size > 1000
     assert (tmp_path / "reports/index.html").exists()
     # a second run has nothing to do
     res = snakemake(*args, "-n")
