@@ -7,10 +7,10 @@ EGTEA Gaze+'s trimmed action clips need an account (http://cbs.ic.gatech.edu/fpv
     root/cropped_clips/<video>/<clip>.mp4
     e.g. cropped_clips/OP01-R01-PastaSalad/OP01-R01-PastaSalad-1002316-1004005-F024051-F024101.mp4
 
-(``<video>`` is the first three '-'-separated fields of the clip name, as the official ``data/EGTEA.py``
-reads it), and kenshohara's Kinetics weights, linked from the official README, as
-``root/resnext-101-kinetics.pth`` (workflows/cdb.smk passes that path to the model). The split lists are downloaded from the official repository (commit 82b0119, sha256 below) to
-``root/{train,val,test}_split.txt``. Each line is ``clip action verb noun [noun ...]`` (1-based ids; 505 lines
+(``<video>`` is the first three '-'-separated fields of the clip name, as the official ``data/EGTEA.py`` reads it), and
+kenshohara's Kinetics weights, linked from the official README, as ``root/resnext-101-kinetics.pth`` (workflows/cdb.smk
+passes that path to the model). The split lists are downloaded from the official repository (commit 82b0119, sha256
+below) to ``root/{train,val,test}_split.txt``. Each line is ``clip action verb noun [noun ...]`` (1-based ids; 505 lines
 list two or three nouns); the label is the verb − 1 (field 2, as data/EGTEA.py reads it).
 ``python -m lt_repro.data frames egtea`` extracts every frame of the listed clips to
 ``root/frames/<video>/<clip>/%06d.jpg`` (lt_repro/data/frames.py), the layout the official loader reads.

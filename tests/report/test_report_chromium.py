@@ -49,14 +49,17 @@ window.addEventListener('load', function () {
     Array.prototype.forEach.call(c.querySelectorAll('a'), function (a) { lines.push('CELLLINK ' + a.href); });
   });
   Array.prototype.forEach.call(document.querySelectorAll('a[href^="#"]'), function (a) {
-    lines.push('ANCHOR ' + a.getAttribute('href') + ' ' + (document.getElementById(a.getAttribute('href').slice(1)) !== null));
+    lines.push('ANCHOR ' + a.getAttribute('href') + ' '
+      + (document.getElementById(a.getAttribute('href').slice(1)) !== null));
   });
   Array.prototype.forEach.call(document.querySelectorAll('.bar .seg'), function (g) {
-    lines.push('SEG ' + g.className.replace('seg ', '') + ' ' + g.offsetWidth + ' ' + g.closest('.bar').getAttribute('href'));
+    lines.push('SEG ' + g.className.replace('seg ', '') + ' ' + g.offsetWidth + ' '
+      + g.closest('.bar').getAttribute('href'));
   });
   Array.prototype.forEach.call(document.querySelectorAll('table.claims > tbody > tr'), function (r) {
     var s = r.querySelectorAll(':scope > td.claim-status');
-    lines.push('CLAIM ' + r.id + ' ' + s[0].textContent.trim().replace(/ /g, '_') + ' ' + s[1].textContent.trim().replace(/ /g, '_'));
+    lines.push('CLAIM ' + r.id + ' ' + s[0].textContent.trim().replace(/ /g, '_') + ' '
+      + s[1].textContent.trim().replace(/ /g, '_'));
   });
   var pre = document.createElement('pre');
   pre.id = 'probe';

@@ -17,8 +17,8 @@ PUBLISHED = REPO / "configs" / "published"
 def test_html_without_any_results(tmp_path):
     out = tmp_path / "reports"
     written = render_all(tmp_path / "no-results", PUBLISHED, out)
-    assert {p.relative_to(out).as_posix() for p in written} == ({f"{s}.html" for s in SLUGS} | {f"data/{s}.tsv" for s in SLUGS}
-                                                               | {"index.html", "demo.html"})
+    expected = {f"{s}.html" for s in SLUGS} | {f"data/{s}.tsv" for s in SLUGS} | {"index.html", "demo.html"}
+    assert {p.relative_to(out).as_posix() for p in written} == expected
     for slug in SLUGS:
         page = Page(out / f"{slug}.html")
         verdicts = [c["attrs"]["data-verdict"] for c in page.cells if "data-verdict" in c["attrs"]]

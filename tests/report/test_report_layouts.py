@@ -48,8 +48,9 @@ def test_cb_table2_is_the_papers_6_by_12_grid():
 def test_seesaw_table1_rows_grouped_by_framework_and_sampler():
     pv = _grid("seesaw", "Table 1")
     assert len(pv.rows) == 20 and [c.label for c in pv.columns] == ["AP", "AP_r", "AP_c", "AP_f", "AP_b"]
-    assert [g for g, _ in pv.row_groups] == ["Mask R-CNN, Random sampler, 2x", "Mask R-CNN, RFS sampler, 2x",
-                                             "Cascade Mask R-CNN, Random sampler, 2x", "Cascade Mask R-CNN, RFS sampler, 2x"]
+    assert [g for g, _ in pv.row_groups] == [
+        "Mask R-CNN, Random sampler, 2x", "Mask R-CNN, RFS sampler, 2x",
+        "Cascade Mask R-CNN, Random sampler, 2x", "Cascade Mask R-CNN, RFS sampler, 2x"]
     assert [span for _, span in pv.row_groups] == [5, 5, 5, 5]
     assert pv.rows[3].label == "Seesaw Loss" and pv.cells[3][1].metric == "mask AP_r"
 
@@ -132,7 +133,8 @@ def test_axis_level_other_work_marks_the_rows_it_covers(tmp_path, write_publishe
     folder = write_published("x", entry_yaml(method="Ours"), entry_yaml(method="BAGS", exp="null", key="null"),
                              entry_yaml(method="EQL", exp="null", key="null"))
     entries = load_file(folder / "x.yaml")
-    lay = _load_layout(folder, entries, "rows: {by: method, other_work: {method: [BAGS, EQL]}}\n    columns: {by: metric}")
+    lay = _load_layout(folder, entries,
+                       "rows: {by: method, other_work: {method: [BAGS, EQL]}}\n    columns: {by: metric}")
     assert [(r.label, r.other_work) for r in lay.rows.items] == [("Ours", False), ("BAGS", True), ("EQL", True)]
     with pytest.raises(layouts.LayoutError, match="marked other_work but entry 0 names our run"):
         _load_layout(folder, entries, "rows: {by: method, other_work: {method: Ours}}\n    columns: {by: metric}")
