@@ -3,8 +3,7 @@
 # The paper gives no recipe for it that we could find, so every value here is ours, chosen to
 # run the whole demo grid (5 losses × 2 ratios × 2 seeds) on a 2-core CPU in minutes.
 # Schedule: 6 epochs × ~20.4k (ρ=10) or ~12.4k (ρ=100) images / batch 128 ≈ 960 / 580 iterations.
-default_scope = "lt_repro"  # source: our choice (lt_repro.mm.registry: classification never imports mmdet.models)
-custom_imports = dict(imports=["lt_repro.mm"], allow_failed_imports=False)
+_base_ = ["../_base_/classification_runtime.py"]
 
 data_root = "data/mnist"  # our choice; set by the Snakemake rule
 split_file = "data/demo/mnist-lt-r10.split.json"  # set by the Snakemake rule
@@ -44,26 +43,15 @@ val_evaluator = dict(type="LTClassificationMetric", train_counts="${train_counts
 test_evaluator = val_evaluator
 
 train_cfg = dict(type="ResumableEpochBasedTrainLoop", max_epochs=6, val_interval=1)  # our choice
-val_cfg = dict(type="ValLoop")
-test_cfg = dict(type="TestLoop")
 
 optim_wrapper = dict(
     optimizer=dict(type="SGD", lr=0.05, momentum=0.9, weight_decay=5e-4),  # momentum/wd as CDB's CIFAR recipe; lr ours
 )
 param_scheduler = [dict(type="MultiStepLR", by_epoch=True, milestones=[4, 5], gamma=0.1)]  # our choice
 
-default_hooks = dict(
-    timer=dict(type="IterTimerHook"),
-    logger=dict(type="LoggerHook", interval=100),
-    param_scheduler=dict(type="ParamSchedulerHook"),
-    # every epoch, so that a preempted job loses at most the current epoch; the best on the balanced
-    # validation split is kept for best_val/ metrics (never selected on test)
-    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="mean_class_acc_pct", rule="greater"),
-    sampler_seed=dict(type="DistSamplerSeedHook"),
-)
-custom_hooks = [dict(type="NonFiniteLossHook"), dict(type="PreemptionHook")]
-env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend="gloo"))
-log_level = "WARNING"
+# our choice: the best on the balanced validation split is kept for best_val/ metrics (never selected on test)
+default_hooks = dict(checkpoint=dict(save_best="mean_class_acc_pct", rule="greater"))
+env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend="gloo"))  # our choice: CPU runs
 # a non-finite loss stops the run; True (set by the demo and matrix grids) records it as the run's result
 # (metrics.json run_status "non-finite", flagged by the report) instead of failing the job. Our choice
 record_nonfinite = False
