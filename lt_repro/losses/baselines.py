@@ -10,6 +10,8 @@
   ``FL = -alpha_t (1 - p_t)^gamma log p_t``; 'mean' divides by N*C like mmdet's
   ``FocalLoss``. ``alpha=None`` disables alpha_t (the CB paper's focal baseline
   has no alpha; mmdet's default is 0.25).
+mmdet files: open-mmlab/mmdetection@cfd5d3a985b0249de009b67d04f37263e11cdf3d (v3.3.0):
+mmdet/models/losses/cross_entropy_loss.py, mmdet/models/losses/focal_loss.py.
 
 ``sum_over_classes=True`` (sigmoid/focal) instead sums the C binary terms of a
 sample so that 'mean' divides by N (the CB official normalisation,
@@ -27,9 +29,6 @@ be soft. Focal terms and their weights run as one fused autograd node (``_fused.
 the gradient, modulator term included, is formed in the forward pass); plain BCE (gamma = 0,
 no alpha) calls ``F.binary_cross_entropy_with_logits``, whose ATen kernels are faster. Finite
 value and gradient for any z, +-1000 included.
-
-Hand-derived value (checked in tests): z = 0 everywhere, C = 2, N = 2, gamma = 2,
-alpha=None -> each element is (1/2)^2 * ln 2, so FocalLoss 'mean' = ln(2)/4 = 0.173287.
 """
 from typing import Optional
 

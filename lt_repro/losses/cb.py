@@ -1,46 +1,32 @@
-"""Class-Balanced Loss (Cui et al., "Class-Balanced Loss Based on Effective
-Number of Samples", CVPR 2019, arXiv:1901.05555v1).
+"""Class-Balanced Loss (Cui et al., CVPR 2019, arXiv:1901.05555v1).
 
-Paper (Sec. 3-4): effective number
-    E_n = (1 - beta^n) / (1 - beta), class weight
-    w_c = 1 / E_{n_c} = (1 - beta) / (1 - beta^{n_c}),
-    CB(p, y) = w_y * L(p, y)   with L = softmax CE, sigmoid CE (sum over the C
-    binary terms) or focal (-w_y sum_c (1 - p_c^t)^gamma log p_c^t).
+Equation: effective number E_n = (1 - beta^n) / (1 - beta), class weight
+w_c = 1 / E_{n_c} = (1 - beta) / (1 - beta^{n_c}) rescaled to sum to C, and
 
-Default behaviour follows the official code,
-richardaecn/class-balanced-loss@1d7857208a2abc03d84e35a9d5383af8225d4b4d:src/cifar_main.py:
-- weights: ``weights = (1-beta)/(1-beta**n); weights = weights/sum(weights)*C``
-  (``main()``); the paper states the same normalisation (weights sum to C).
-- ``loss_type='softmax'``: ``tf.losses.softmax_cross_entropy(onehot, logits,
-  weights=w_y)`` whose default reduction divides the weighted sum by the number
-  of non-zero weights, i.e. by N (all w_c > 0): ``mean_i w_{y_i} CE_i``
-  (NOT ``/ sum_i w_{y_i}``).
-- ``'sigmoid'``: ``sum_{i,c} w_{y_i} BCE(z_ic, onehot_ic) / sum(onehot)`` = ... / N.
-- ``'focal'``: ``focal_loss()``: same as sigmoid with the modulator
-  ``exp(-gamma*y*z - gamma*log1p(exp(-z)))`` = (1 - p_t)^gamma (gradient not
-  stopped); we evaluate it as ``sigmoid(u)^gamma`` with the signed logit u = (1 - 2y) z,
-  identical for y in {0, 1}, inside one fused autograd node with the class weights
-  (``_fused.focal_bce``), so that logits of +-1000 give finite values and gradients (the
-  modulator's gradient included). No extra alpha (the class weight is
-  the alpha_t). Official argparse defaults: ``--beta 0.0``, ``--gamma 1.0``.
+    CB(z, y) = w_y * L(z, y)
 
-Paper/code differences: none in the loss itself; the official sigmoid/focal runs
-also initialise the last-layer bias to -log((1-pi)/pi) with pi = 1/C, i.e. -log(C-1)
-(paper Sec. 5.2; src/model_base.py ``_fully_connected``), and exclude it from weight
-decay -- that is the model's job, not the loss's.
-beta = 1 is accepted as the limit w_c = 1/n_c (inverse frequency) before
-normalisation; the official code would divide by zero.
+with L = softmax CE, sigmoid CE (the sum of the C binary terms) or focal
+-sum_c (1 - p_c^t)^gamma log p_c^t; the class weight is the alpha_t (no other alpha).
 
-mmdet contract: element-wise (per-sample) loss is ``w_{y_i} * L_i`` (for
-sigmoid/focal L_i sums the C binary terms), 'mean' divides by N, ``avg_factor``
-replaces N, ``weight`` is per-sample (N,) or, for sigmoid/focal, (N, C)
-per-element. 'none' returns the (N,) per-sample losses.
+Official file: richardaecn/class-balanced-loss@1d7857208a2abc03d84e35a9d5383af8225d4b4d:src/cifar_main.py
+(weights in ``main()``, losses in ``_tower_fn()`` and ``focal_loss()``), followed in its normalisation:
+- 'softmax': ``tf.losses.softmax_cross_entropy(onehot, logits, weights=w_y)`` divides the weighted sum by
+  the number of non-zero weights, i.e. by N: mean_i w_{y_i} CE_i, NOT / sum_i w_{y_i};
+- 'sigmoid', 'focal': sum_{i,c} w_{y_i} term_ic / sum(onehot) = / N; the focal modulator
+  ``exp(-gamma*y*z - gamma*log1p(exp(-z)))`` = (1 - p_t)^gamma, its gradient not stopped.
+gamma defaults to 1.0, as the official ``--gamma``.
 
-Hand-derived value (checked in tests): n = [1, 3], beta = 0.5 ->
-raw w = [0.5/0.5, 0.5/0.875] = [1, 4/7], normalised to sum 2 -> [14/11, 8/11].
-Logits all 0, labels [0, 0] (N = 2, C = 2):
-softmax = 14/11 ln2 = 0.882187; sigmoid = 28/11 ln2 = 1.764373;
-focal (gamma = 2, modulator 1/4) = 7/11 ln2 = 0.441093.
+Deviations (paper and official code agree on the loss; the weights sum to C in both):
+- beta = 1 is accepted as the limit w_c = 1/n_c before normalisation (the official code divides by zero).
+- (1 - p_t)^gamma is evaluated as sigmoid(u)^gamma with the signed logit u = (1 - 2y) z (identical for
+  y in {0, 1}) in one fused autograd node with the class weights (``_fused.focal_bce``): finite values and
+  gradients, the modulator's included, at +-1000 logits.
+- not in the loss: the official sigmoid/focal runs start the last-layer bias at -log(C - 1) (pi = 1/C,
+  paper Sec. 5.2; src/model_base.py ``_fully_connected``) and exclude it from weight decay (the model's job).
+
+mmdet contract: the element-wise loss is w_{y_i} L_i (N,), L_i summing the C binary terms for
+sigmoid/focal; 'mean' divides by N, ``avg_factor`` replaces N; ``weight`` is per sample (N,) or, for
+sigmoid/focal, per element (N, C).
 """
 from typing import Sequence, Union
 

@@ -1,6 +1,7 @@
-"""Baselines of the CDB paper's EGTEA comparison as its official code implements them (Sinha et al., ACCV 2020;
-hitachi-rd-cv/CDB-loss@82b0119e189a50beb3ae581d401dd8585739c112:EGTEA/losses/, the same files as CIFAR-LT/losses/),
-where they differ from the other papers' losses in this package.
+"""Baselines of the CDB paper's EGTEA comparison as its official code implements them (Sinha et al., ACCV 2020,
+arXiv:2010.01824v1), where they differ from the other papers' losses in this package. Official files:
+hitachi-rd-cv/CDB-loss@82b0119e189a50beb3ae581d401dd8585739c112:EGTEA/losses/ (the same files as
+CIFAR-LT/losses/), used by EGTEA/EGTEA_train.py.
 
 ``SoftmaxFocalLoss`` -- ``focal_loss.py`` ``FocalLoss(gamma, alpha)``, softmax focal loss:
 
@@ -22,12 +23,6 @@ T_lambda(f) = [f < lambda] (lambda = 0.03, f_c = n_c / sum n), and E one draw pe
 ``torch.rand(1) > 0.95`` (``self.gamma``), else 1 -- the rare-class suppression is off for a whole batch
 with probability 0.05. Under DDP rank 0's draw is broadcast, so that the global batch shares one E as under
 the official nn.DataParallel.
-
-Hand-derived values (checked in tests):
-- SoftmaxFocalLoss, gamma = 1, logits [0, ln 3]: label 0 -> p_t = 1/4, (3/4) ln 4 = 1.039721; label 1 ->
-  p_t = 3/4, (1/4) ln(4/3) = 0.071921.
-- BatchSwitchedEQLLoss, zero logits, C = 2, f = (0.99, 0.01), label 0: E = 1 -> ln 2 = 0.693147 (the rare
-  negative is dropped); E = 0 -> 2 ln 2 = 1.386294.
 """
 from typing import Optional, Sequence
 

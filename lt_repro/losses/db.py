@@ -1,33 +1,26 @@
-"""Distribution-Balanced Loss (Wu, Huang, Liu, Wang, Lin, "Distribution-Balanced
-Loss for Multi-Label Classification in Long-Tailed Datasets", ECCV 2020, arXiv:2007.09654v4).
+"""Distribution-Balanced Loss (Wu et al., ECCV 2020, arXiv:2007.09654v4) for multi-label classification:
+``cls_score`` (N, C) logits, ``label`` (N, C) in {0, 1}.
 
-Multi-label: ``cls_score`` (N, C) logits, ``label`` (N, C) in {0, 1}.
-
-Paper, Sec. 3 (arXiv:2007.09654), in the form the official code below implements:
-- re-balanced weighting: for sample k and class i,
+Equations (paper Sec. 3), in the form the official code implements:
+- re-balanced weighting, for sample k and class i, applied to every (positive and negative) binary term:
       P^C_i = (1/C) (1/n_i),  P^I(x^k) = (1/C) sum_{i: y^k_i = 1} 1/n_i,
-      r^k_i = P^C_i / P^I(x^k),   r_hat^k_i = alpha + sigmoid(beta (r^k_i - mu)),
-  applied to every (positive and negative) binary term of the sample.
+      r^k_i = P^C_i / P^I(x^k),   r_hat^k_i = alpha + sigmoid(beta (r^k_i - mu));
 - negative-tolerant regularisation (NTR), class-specific bias nu_i = kappa b_i,
   b_i = -log(1/p_i - 1), p_i = n_i / N (N training images):
-      L = y log(1 + e^{-(z - nu)}) + (1/lambda)(1 - y) log(1 + e^{lambda (z - nu)}).
-- DB-Focal: the focal modulator (1 - p_t)^gamma on each term, p_t taken from the
-  regularised logit.
+      L = y log(1 + e^{-(z - nu)}) + (1/lambda)(1 - y) log(1 + e^{lambda (z - nu)});
+- DB-Focal: the focal modulator (1 - p_t)^gamma on each term, p_t taken from the regularised logit.
 
-Default behaviour follows the official code, wutong16/DistributionBalancedLoss@14460d0acda6a3e77a8a6a5999b9746243cb1535:
-mllt/models/losses/resample_loss.py (class ``ResampleLoss``,
-``reweight_func='rebalance'``), with the DB-Focal configs
-``configs/coco/LT_resnet50_pfc_DB.py`` (``map_param=dict(alpha=0.1, beta=10.0,
-gamma=0.2)``, ``logit_reg=dict(neg_scale=2.0, init_bias=0.05)``,
-``focal=dict(focal=True, balance_param=2.0, gamma=2)``) and
-``configs/voc/LT_resnet50_pfc_DB.py`` (mu = ``gamma=0.3``, ``neg_scale=5``):
-use ``DistributionBalancedLoss.coco_mlt(...)`` / ``.voc_mlt(...)``.
-Names here -> official: alpha = map_alpha, beta = map_beta, mu = map_gamma,
-kappa = logit_reg.init_bias, lambda_ = logit_reg.neg_scale (lambda),
-gamma/balance_param = focal.gamma/balance_param; ``train_num`` = number of
-training images (official ``class_freq[0] + neg_class_freq[0]``).
+Official file: wutong16/DistributionBalancedLoss@14460d0acda6a3e77a8a6a5999b9746243cb1535:
+mllt/models/losses/resample_loss.py (``ResampleLoss``, ``reweight_func='rebalance'``), with the DB-Focal
+configs configs/coco/LT_resnet50_pfc_DB.py (``map_param=dict(alpha=0.1, beta=10.0, gamma=0.2)``,
+``logit_reg=dict(neg_scale=2.0, init_bias=0.05)``, ``focal=dict(focal=True, balance_param=2.0, gamma=2)``)
+and configs/voc/LT_resnet50_pfc_DB.py (mu = ``gamma=0.3``, ``neg_scale=5``):
+``DistributionBalancedLoss.coco_mlt(...)`` / ``.voc_mlt(...)``. Names here -> official: alpha, beta, mu =
+map_alpha, map_beta, map_gamma; kappa = logit_reg.init_bias; lambda_ = logit_reg.neg_scale;
+gamma, balance_param = focal.gamma, focal.balance_param; ``train_num`` = number of training images
+(official ``class_freq[0] + neg_class_freq[0]``).
 
-Official computation (``rebalance_weight`` + ``logit_reg_functions`` + focal):
+The code computes (``rebalance_weight`` + ``logit_reg_functions`` + focal):
     w      = alpha + sigmoid(beta * (freq_inv / sum_j(y_j freq_inv_j) - mu))
     z'     = z + init_bias,   init_bias = -log(train_num/n - 1) * kappa / lambda
     z''    = lambda z' (negatives), z' (positives);  w'' = w / lambda (negatives)
@@ -36,17 +29,17 @@ reduced by the mean over all N*C elements (the focal branch returns the
 element-wise loss and mllt's ``parse_losses`` takes ``.mean()``; the non-focal
 branch uses ``weight_reduce_loss(..., 'mean')``).
 
-Paper/code differences (default = code):
-- bias: the code divides the NTR bias by lambda before scaling negatives, so
-  positives see z + kappa b / lambda and negatives lambda z + kappa b, i.e. the
-  paper's form with kappa_eff = kappa / lambda. ``bias_mode='paper'`` drops the
-  division (positives z + kappa b, negatives lambda (z + kappa b)). Both modes add
-  kappa b with the code's sign (b_i is the logit of p_i, < 0 for p_i < 1/2); the
-  equation above subtracts nu.
+Paper vs code (default = code):
+- bias: the code divides the NTR bias by lambda before scaling negatives, so positives see
+  z + kappa b / lambda and negatives lambda z + kappa b, i.e. the paper's form with
+  kappa_eff = kappa / lambda. ``bias_mode='paper'`` drops the division (positives z + kappa b,
+  negatives lambda (z + kappa b)). Both modes add kappa b with the code's sign (b_i is the logit of p_i,
+  < 0 for p_i < 1/2); the equation above subtracts nu.
 - ``balance_param`` (2.0) multiplies the focal loss in the code; not in the paper.
   With ``focal=False`` it is not applied (as in the code).
 - the paper averages over classes (1/C); the code's mean over N*C is the same.
-Our deviations from the code (no effect on the official configs):
+
+Deviations from the code (no effect on the official configs):
 - the caller's ``logits`` are never modified (the code adds the bias in place);
 - the caller's ``weight`` is multiplied in (the code silently drops it) and
   ``avg_factor``/``reduction_override`` are honoured in the focal branch too;
@@ -63,22 +56,17 @@ Our deviations from the code (no effect on the official configs):
   code's ``z (1 - y) lambda + z y`` form; identical for binary y).
 - official ``weight_norm`` and the 'inv'/'sqrt_inv' re-weighting options of
   ``ResampleLoss`` (used only in ablations) are not implemented.
-- ``reweight_func='CB'`` is the official ``CB_weight`` (class-balanced baseline of the
-  cross-matrix): with e(n) = (1 - cb_beta) / (1 - cb_beta^n), 'by_class' weighs column i by
-  e(n_i); per sample k, 'average_w' by the mean of e(n_i) over its positives, 'average_n' by
-  e(mean n_i over its positives), 'min_n' by e(min n_i over its positives); defaults
-  cb_beta=0.9, cb_mode='average_w' as ``ResampleLoss``; no normalisation, as the code. A sample
-  without positives gets 1 - cb_beta (the code: 0/0 = NaN for the 'average' modes, 1 - beta
-  for 'min_n').
+
+``reweight_func='CB'`` is the official ``CB_weight`` (class-balanced baseline of the
+cross-matrix): with e(n) = (1 - cb_beta) / (1 - cb_beta^n), 'by_class' weighs column i by
+e(n_i); per sample k, 'average_w' by the mean of e(n_i) over its positives, 'average_n' by
+e(mean n_i over its positives), 'min_n' by e(min n_i over its positives); defaults
+cb_beta=0.9, cb_mode='average_w' as ``ResampleLoss``; no normalisation, as the code. A sample
+without positives gets 1 - cb_beta (the code: 0/0 = NaN for the 'average' modes, 1 - beta
+for 'min_n').
 
 With ``reweight_func=None``, ``kappa=0`` and ``lambda_=1`` the loss is plain BCE
 (``focal=False``; mean over N*C) or balance_param * sigmoid focal (alpha=None).
-
-Hand-derived value (checked in tests): C = 2, n = [1, 3], train_num = 4, logits 0,
-labels [[1, 0], [1, 1]], alpha = 0.1, beta = 10, mu = 0.2, kappa = 0, lambda = 1,
-no focal. freq_inv = [1, 1/3]; sample 1: r = [1, 1/3]; sample 2: r = [3/4, 1/4];
-w = 0.1 + sigmoid(10 (r - 0.2)) = [[1.099665, 0.891391], [1.095930, 0.722459]];
-every BCE term is ln 2, so the mean = ln2 * sum(w) / 4 = 0.660127.
 """
 from typing import Optional, Sequence, Union
 

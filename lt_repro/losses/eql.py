@@ -1,5 +1,5 @@
-r"""Equalization Loss (Tan et al., "Equalization Loss for Long-Tailed Object Recognition",
-CVPR 2020, arXiv:2003.05176v2): sigmoid EQL for detection and softmax EQL for classification.
+r"""Equalization Loss (Tan et al., CVPR 2020, arXiv:2003.05176v2): sigmoid EQL for detection and softmax EQL
+for classification.
 
 Sigmoid EQL (paper Sec. 3, equations for L_EQL, w_j, E(r), T_lambda), R RoIs x C classes, no
 background column (label C = background, all-zero targets):
@@ -8,16 +8,18 @@ background column (label C = background, all-zero targets):
     w_j = 1 - E(r) T_lambda(f_j) (1 - y_j)
     E(r) = 1 if RoI r is foreground else 0,   T_lambda(f) = 1 if f < lambda else 0
 
-f_j is the image-count frequency of class j (images containing j / training images; official
-``get_image_count_frequency``). Default lambda = 0.00177 (official ``cfg.py``).
-Official file followed: tztztztztz/eql.detectron2@29224acf4ea549c53264e6229da69868bd5470f3:projects/EQL/eql/fast_rcnn.py
-(``EQLFastRCNNOutputs.eql_loss``): the weighted BCE is summed over RoIs and classes and divided
-by R. Here w_j multiplies the BCE terms inside one fused autograd node (``_fused.focal_bce``,
-gamma = 0) and the sum is reduced with mmdet's ``weight_reduce_loss`` semantics: with
-``avg_factor=None`` and 'mean' that is sum / R; mmdet's bbox head passes avg_factor = number of
-RoIs with label_weight > 0 (= R), giving sum / (R + float32 eps). ``weight`` of shape (R,)
-scales RoIs, shape (R, C) scales entries. 'none' returns the per-RoI loss (R,). The official
-code ignores label weights and avg_factor (all sampled RoIs have weight 1 there).
+f_j is the image-count frequency of class j (images containing j / training images).
+
+Official file: tztztztztz/eql.detectron2@29224acf4ea549c53264e6229da69868bd5470f3:
+projects/EQL/eql/fast_rcnn.py (``EQLFastRCNNOutputs.eql_loss``): the weighted BCE summed over RoIs
+and classes, divided by R; f_j as ``get_image_count_frequency`` (projects/EQL/eql/lvis_v0_5_categories.py);
+default lambda = 0.00177 (projects/EQL/eql/cfg.py).
+
+Reduction (mmdet's ``weight_reduce_loss``): 'mean' without ``avg_factor`` is sum / R; mmdet's bbox head
+passes avg_factor = number of RoIs with label_weight > 0 (= R), giving sum / (R + float32 eps).
+``weight`` of shape (R,) scales RoIs, (R, C) scales entries; 'none' returns the per-RoI loss (R,). The
+official code ignores label weights and avg_factor (all sampled RoIs have weight 1 there). w_j multiplies
+the BCE terms inside one fused autograd node (``_fused.focal_bce``, gamma = 0).
 
 Paper vs code: the paper (LVIS implementation notes) never ignores a category that is in the
 image's positive set or verified-negative set (LVIS ``neg_category_ids``); the official code does
@@ -40,22 +42,15 @@ Softmax EQL (paper Sec. 6, image classification, equations for p~_j and w~_k):
     p~_j = e^{z_j} / sum_k w~_k e^{z_k},   w~_k = 1 - beta T_lambda(f_k) (1 - y_k),
     beta ~ Bernoulli(gamma),  L = -log p~_y
 
-f_k = n_k / sum n (training images of class k over all images). The paper does not say whether
-beta is drawn once per sample or per (sample, class), and the official EQL repositories contain
-no classification code. Default ``beta_per='element'``: one draw per (sample, class), as in
-zhangyongshun/BagofTricks-LT@ce7859a930649d10fb2a4fd4ed9242007eb25e2f:lib/loss/loss_impl/equalization_loss.py (SEQL);
-``beta_per='sample'`` draws one beta per sample. Only rare columns (T_lambda = 1) can be dropped
+f_k = n_k / sum n (training images of class k over all images). The official EQL repositories contain no
+classification code, and the paper does not say whether beta is drawn once per sample or per (sample,
+class). Default ``beta_per='element'``: one draw per (sample, class), as
+zhangyongshun/BagofTricks-LT@ce7859a930649d10fb2a4fd4ed9242007eb25e2f:lib/loss/loss_impl/equalization_loss.py
+(SEQL); ``beta_per='sample'`` draws one beta per sample. Only rare columns (T_lambda = 1) can be dropped
 (beta T_lambda). The draw is ``bernoulli_mask``: on the CPU it draws only the rarer outcome's
 positions (same distribution). gamma = 0 is plain cross-entropy. Computed in log space: dropped
 classes get -inf logits (a float offset) and CE = logsumexp - z_y (w~_y = 1 always, so the
 denominator is never empty); no NaN or inf at +-1000 logits.
-
-Hand values checked in tests (zero logits):
-- sigmoid, f = (0.5, 0.001), lambda = 0.00177 -> T = (0, 1); RoI labels (0, 2 = background):
-  RoI 0 drops class 1 -> log 2; RoI 1 keeps both -> 2 log 2; loss = 3 log 2 / 2 = 1.03972
-  (plain BCE: 2 log 2 = 1.38629).
-- softmax, f = (0.7, 0.299, 0.001), lambda = 0.01, gamma = 1: label 0 drops class 2 -> log 2;
-  label 2 drops nothing -> log 3; mean (log 2 + log 3) / 2 = 0.89588.
 """
 import math
 from typing import Dict, Optional, Sequence, Tuple, Union
