@@ -24,6 +24,7 @@ class Trajectory:
     forgotten: tuple[tuple[int, int], ...]  # (class, epoch): trained at weight 0, then 0% on validation
     health: health.Health
     metrics_path: Path
+    label: str = ""  # the exp, or slug/exp when the runs come from several slugs
 
 
 def _floor(record: Mapping) -> float | None:
@@ -36,6 +37,7 @@ def _floor(record: Mapping) -> float | None:
 
 def trajectories(runs: Sequence) -> list[Trajectory]:
     """One Trajectory per run (lt_repro.report.runs.Run) of a CDB loss with recorded weights."""
+    several = len({r.slug for r in runs}) > 1
     out = []
     for r in runs:
         floor = _floor(r.record)
@@ -48,7 +50,8 @@ def trajectories(runs: Sequence) -> list[Trajectory]:
             weights=tuple(tuple(float(w) for w in h["cdb_weight"]) for h in history),
             zero=health.zero_weight_epochs(history), forgotten=tuple(health.forgotten_while_unweighted(
                 r.record.get("history") or [])),
-            health=health.check_run(r), metrics_path=r.metrics_path))
+            health=health.check_run(r), metrics_path=r.metrics_path,
+            label=f"{r.slug}/{r.exp}" if several else r.exp))
     return sorted(out, key=lambda t: (t.slug, t.exp, t.seed))
 
 
@@ -60,8 +63,8 @@ def findings(trajs: Sequence[Trajectory]) -> dict:
         class_epochs = sum(len(t.epochs) * len(t.weights[0]) for t in ts if t.weights)
         return {"runs": len(ts), "with_zero": len(with_zero), "zero_class_epochs": zero_epochs,
                 "class_epochs": class_epochs,
-                "forgotten": [(t.exp, t.seed, c, e) for t in ts for c, e in t.forgotten],
-                "flagged": [(t.exp, t.seed, t.health.summary()) for t in ts if not t.health.ok]}
+                "forgotten": [(t.label, t.seed, c, e) for t in ts for c, e in t.forgotten],
+                "flagged": [(t.label, t.seed, t.health.summary()) for t in ts if not t.health.ok]}
 
     return {"official": part([t for t in trajs if t.floor == 0.0]),
             "guarded": part([t for t in trajs if t.floor > 0.0]),
@@ -80,8 +83,8 @@ def sentences(f: dict) -> list[str]:
     elif o["runs"]:
         out.append("No class trained at weight 0 scored 0% on validation after it.")
     if o["flagged"]:
-        out.append("Flagged official runs: " + "; ".join(f"{exp} seed {seed} ({why})" for exp, seed, why in o["flagged"])
-                   + ".")
+        flagged = "; ".join(f"{exp} seed {seed} ({why})" for exp, seed, why in o["flagged"])
+        out.append(f"Flagged official runs: {flagged}.")
     elif o["runs"]:
         out.append("No official CDB run was flagged by the health check.")
     if g["runs"]:
@@ -120,7 +123,7 @@ def weights_plot(trajs: Sequence[Trajectory], path: str | Path, title: str) -> P
                 ax.plot(*zip(*zeros), linestyle="none", marker="x", markersize=7, color="#c0392b")
         variant = "official" if t.floor == 0 else f"guarded, floor {t.floor:g}"
         flag = "" if t.health.ok else " – flagged: " + ", ".join(t.health.reasons)
-        ax.set_title(f"{t.exp}\nseed {t.seed} ({variant}){flag}", fontsize=7.5,
+        ax.set_title(f"{t.label}\nseed {t.seed} ({variant}){flag}", fontsize=7.5,
                      color="#c0392b" if flag else "black")
         ax.set_ylim(-0.05 * top, top * 1.05)
         ax.grid(True, alpha=0.3)

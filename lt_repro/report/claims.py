@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 import yaml
 
 from .compare import Stat, aggregate, metric_values
+from ._fields import field_problem
 from .published import DIRECTIONS, Entry, PublishedError, _check_sources
 from .runs import Run
 from .sources import Source
@@ -150,13 +151,8 @@ def _err(where: str, what: str) -> ClaimsError:
 
 
 def _keys(where: str, raw, required: Sequence[str], optional: Sequence[str]) -> None:
-    if not isinstance(raw, dict):
-        raise _err(where, f"must be a mapping with {', '.join(required)}, got {raw!r}.")
-    missing = [k for k in required if k not in raw]
-    unknown = sorted(map(str, set(raw) - set(required) - set(optional)))
-    if missing or unknown:
-        raise _err(where, f"missing field(s) {', '.join(missing) or '-'}, unknown field(s) {', '.join(unknown) or '-'}. "
-                          f"Fix: allowed fields are {', '.join(list(required) + list(optional))}.")
+    if (problem := field_problem(raw, required, optional)) is not None:
+        raise _err(where, problem)
 
 
 def _text(where: str, value) -> str:

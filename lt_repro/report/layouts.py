@@ -18,6 +18,7 @@ from typing import Generic, Sequence, TypeVar
 
 import yaml
 
+from ._fields import field_problem
 from .published import Entry, PublishedError
 
 FIELDS = ("dataset", "split", "backbone", "method", "metric")  # entry fields a row or column may key on
@@ -184,13 +185,8 @@ def _err(where: str, what: str) -> LayoutError:
 
 
 def _check_keys(where: str, raw, required: Sequence[str], optional: Sequence[str]) -> None:
-    if not isinstance(raw, dict):
-        raise _err(where, f"must be a mapping with {', '.join(required)}, got {raw!r}.")
-    missing = [k for k in required if k not in raw]
-    unknown = sorted(map(str, set(raw) - set(required) - set(optional)))
-    if missing or unknown:
-        raise _err(where, f"missing field(s) {', '.join(missing) or '-'}, unknown field(s) {', '.join(unknown) or '-'}. "
-                          f"Fix: allowed fields are {', '.join(list(required) + list(optional))}.")
+    if (problem := field_problem(raw, required, optional)) is not None:
+        raise _err(where, problem)
 
 
 def _text(where: str, value) -> str:
