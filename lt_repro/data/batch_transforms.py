@@ -44,18 +44,18 @@ class BatchNormalise:
 def crop_flip(x: torch.Tensor, top: torch.Tensor, left: torch.Tensor, flip: torch.Tensor, pad: int, size: int,
               fill: torch.Tensor) -> torch.Tensor:
     """Per image: pad ``pad`` pixels of ``fill`` (per channel), take the size×size crop at (top, left) of the
-    padded image, mirror it where ``flip``; one gather for the whole batch, no padded copy."""
+    padded image, mirror it where ``flip``: one padded copy and one gather for the whole batch."""
     n, c, h, w = x.shape
     dev = x.device
-    top, left, flip = top.to(dev), left.to(dev), flip.to(dev)
+    height, width = h + 2 * pad, w + 2 * pad
+    padded = x.new_empty(n, c, height, width)
+    padded.copy_(fill.to(device=dev, dtype=x.dtype).view(1, c, 1, 1).expand(n, c, height, width))
+    padded[:, :, pad:pad + h, pad:pad + w] = x
     span = torch.arange(size, device=dev)
-    rows = top[:, None] - pad + span                                   # source row of each output row
-    cols = left[:, None] - pad + torch.where(flip[:, None], size - 1 - span, span)
-    inside = ((rows >= 0) & (rows < h))[:, :, None] & ((cols >= 0) & (cols < w))[:, None, :]
-    where = rows.clamp(0, h - 1)[:, :, None] * w + cols.clamp(0, w - 1)[:, None, :]
-    out = x.reshape(n, c, h * w).gather(2, where.reshape(n, 1, size * size).expand(n, c, size * size))
-    out = out.view(n, c, size, size)
-    return torch.where(inside[:, None], out, fill.to(device=dev, dtype=x.dtype).view(1, -1, 1, 1))
+    rows = top.to(dev)[:, None] + span                                 # padded row of each output row
+    cols = left.to(dev)[:, None] + torch.where(flip.to(dev)[:, None], size - 1 - span, span)
+    where = (rows[:, :, None] * width + cols[:, None, :]).view(n, 1, size * size).expand(n, c, size * size)
+    return padded.view(n, c, height * width).gather(2, where).view(n, c, size, size)
 
 
 class BatchPadCropFlip(BatchNormalise):
