@@ -17,6 +17,12 @@ demo: setup
 	snakemake --cores $(CORES) demo
 	@echo "report: $(CURDIR)/reports/index.html"
 
+# the cross-matrix's CPU part (MNIST-LT and Fashion-MNIST-LT x 9 losses x 2 seeds); `snakemake matrix` is all of it
+.PHONY: matrix-cpu
+matrix-cpu: setup
+	snakemake --cores $(CORES) matrix_cpu
+	@echo "report: $(CURDIR)/reports/matrix-cpu.html"
+
 test:
 	scripts/setup.sh --test
 	python -m pytest $(PYTEST_ARGS)
