@@ -11,6 +11,8 @@ MATRIX_GRIDS = {"cpu": "configs/matrix/grid-cpu.yaml", "gpu": "configs/matrix/gr
 _MATRIX_DATA = {**CLASSIFICATION_DATA, **DB_DATA, "mnist": MNIST_FILES, "fashion-mnist": FASHION_MNIST_FILES}
 MATRIX_RUNS = {part: register_grid("matrix", path, _MATRIX_DATA) for part, path in MATRIX_GRIDS.items()}
 MATRIX_JOINED = {"db": "configs/db/grid.yaml"}  # slug -> grid whose cells the matrix page joins
+_MATRIX_PAGE = f"{PY} -m lt_repro.report matrix --results {RESULTS}"
+_MATRIX_ALL = " ".join([f"--grid {g}" for g in MATRIX_GRIDS.values()] + [f"--join {s}={g}" for s, g in MATRIX_JOINED.items()])
 
 
 localrules:
@@ -31,18 +33,13 @@ rule fetch_fashion_mnist:
         "{params.py} -m lt_repro.data fetch fashion-mnist --root {params.root} > {log} 2>&1"
 
 
-def _matrix_page_command(grids, joined):
-    args = " ".join(f"--grid {g}" for g in grids) + " " + " ".join(f"--join {s}={g}" for s, g in joined.items())
-    return f"{PY} -m lt_repro.report matrix --results {RESULTS} {args}"
-
-
 rule matrix_page:
     input:
         runs=MATRIX_RUNS["cpu"] + MATRIX_RUNS["gpu"] + MATRIX_RUNS["mlt"] + runs_of("db"),
     output:
         f"{REPORTS}/matrix.html",
     params:
-        command=_matrix_page_command(MATRIX_GRIDS.values(), MATRIX_JOINED),
+        command=f"{_MATRIX_PAGE} {_MATRIX_ALL}",
     log:
         f"{WORK}/logs/matrix/page.log",
     shell:
@@ -55,7 +52,7 @@ rule matrix_cpu_page:
     output:
         f"{REPORTS}/matrix-cpu.html",
     params:
-        command=_matrix_page_command([MATRIX_GRIDS["cpu"]], {}),
+        command=f"{_MATRIX_PAGE} --grid {MATRIX_GRIDS['cpu']}",
     log:
         f"{WORK}/logs/matrix/cpu-page.log",
     shell:
