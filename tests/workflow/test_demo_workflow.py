@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from reduced_demo import reduced_demo_config
 
+from lt_repro.report import health
+from lt_repro.report.runs import load_runs
+
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
@@ -83,7 +86,11 @@ def test_reduced_demo_end_to_end(tmp_path, mnist_root):
     for loss in ("ce", "cdb"):
         metrics = tmp_path / f"results/demo/mnist-lt-r100_{loss}/seed-0/metrics.json"
         err = json.loads(metrics.read_text())["top1_err_pct"]
-        assert f"{err:.2f} (n=1)" in page
+        flags = health.check_run(load_runs(tmp_path / "results", "demo")[f"mnist-lt-r100_{loss}"][0])
+        if flags.ok:  # a healthy run is in the table; a flagged one (e.g. a class left at 0% after CDB weight 0)
+            assert f"{err:.2f} (n=1)" in page  # is shown with its reason and not averaged
+        else:
+            assert f"⚑ seed 0: {', '.join(flags.reasons)}" in page and f"{err:.2f} (n=1)" not in page
         assert f"../results/demo/mnist-lt-r100_{loss}/seed-0/metrics.json" in page
     assert (tmp_path / "reports/img/demo_per_class_acc.png").stat().st_size > 1000
     assert 'id="run-health"' in page and 'id="cdb-weights"' in page  # flagged runs; CDB's weights per epoch
