@@ -6,8 +6,12 @@
 The work dir holds checkpoints and is never a Snakemake output: a rerun resumes from its
 ``last_checkpoint`` (written at every epoch end and on SIGTERM). Results are written atomically
 and only after a complete run. A job that was given a GPU first checks that its stack can use it
-(lt_repro.mm.stack). Exit codes: 0 done, 2 bad config, 3 non-finite loss, 4 disk/IO error, 5 the stack
-cannot run the job (one line per problem, with its fix), 143 preempted (retry resumes).
+(lt_repro.mm.stack). record.json ``history`` holds the per-epoch training loss, validation metrics
+and, for CDB, class difficulties and weights (lt_repro.mm.hooks.RunHistoryHook, CDBDifficultyHook).
+A config with ``record_nonfinite = True`` turns a non-finite loss into a result: metrics.json says
+``run_status: non-finite`` (the report flags the run) and the job succeeds.
+Exit codes: 0 done, 2 bad config, 3 non-finite loss, 4 disk/IO error, 5 the stack cannot run the job
+(one line per problem, with its fix), 143 preempted (retry resumes).
 """
 from __future__ import annotations
 
@@ -158,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import lt_repro.mm  # noqa: F401  (registers the project's components)
     from lt_repro.mm.config import ConfigKeyError, apply_overrides, check_constructor_args
+    from lt_repro.mm.hooks import read_history
     from lt_repro.mm.registry import MODELS
     from lt_repro.mm.runner import AtomicCheckpointRunner
 
@@ -174,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     resumed = setup_run(cfg, args)
+    cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="RunHistoryHook")]
     work_dir = Path(args.work_dir)
     try:
         init_from = checkpoint_path(args.init_from) if args.init_from else None
@@ -187,25 +193,45 @@ def main(argv: list[str] | None = None) -> int:
     if init_from is not None:
         runner.trusted_checkpoints = frozenset({init_from})
     failed = train_or_exit_code(runner)
-    if failed is not None:
+    if failed == EXIT_NONFINITE and cfg.get("record_nonfinite", False) and runner.rank == 0:
+        metrics = nonfinite_result(work_dir)
+    elif failed is not None:
         return failed
+    else:
+        metrics = test_metrics(runner, work_dir)
+    if runner.rank != 0:
+        return 0
+    out = Path(args.out_dir)
+    meta = json.loads(args.meta)
+    record = run_record(cfg, seed=args.seed, slug=args.slug, exp=args.exp, start=start,
+                        resumed_from=resumed, train_count_per_class=train_counts, history=read_history(work_dir),
+                        **({"init_from": str(init_from)} if init_from else {}), **meta)
+    atomic_write_json(out / "record.json", record)
+    atomic_write_json(out / "metrics.json", metrics)
+    print(f"wrote {out / 'metrics.json'}: top-1 error {metrics.get('top1_err_pct')}%", file=sys.stderr)
+    return 0
+
+
+def test_metrics(runner, work_dir: Path) -> dict:
+    """Test metrics of the final model, and (``best_val/``) of the best checkpoint on validation."""
     metrics = {**runner.test()}
     best = sorted(work_dir.glob("best_*.pth"))
     if best:
         runner.load_checkpoint(str(best[-1]))
         metrics.update({f"best_val/{k}": v for k, v in runner.test().items()})
         metrics["best_val/checkpoint"] = best[-1].name
-    if runner.rank != 0:
-        return 0
-    out = Path(args.out_dir)
-    meta = json.loads(args.meta)
-    record = run_record(cfg, seed=args.seed, slug=args.slug, exp=args.exp, start=start,
-                        resumed_from=resumed, train_count_per_class=train_counts,
-                        **({"init_from": str(init_from)} if init_from else {}), **meta)
-    atomic_write_json(out / "record.json", record)
-    atomic_write_json(out / "metrics.json", metrics)
-    print(f"wrote {out / 'metrics.json'}: top-1 error {metrics.get('top1_err_pct')}%", file=sys.stderr)
-    return 0
+    return metrics
+
+
+def nonfinite_result(work_dir: Path) -> dict:
+    """metrics.json of a run stopped by a non-finite loss (NonFiniteLossHook's nonfinite.json): no test
+    metrics, the status and where it stopped."""
+    from lt_repro.mm.hooks import NONFINITE
+
+    path = work_dir / NONFINITE
+    where = json.loads(path.read_text()) if path.exists() else {}
+    return {"run_status": "non-finite", "nonfinite_epoch": where.get("epoch"), "nonfinite_iter": where.get("iter"),
+            "nonfinite_loss": where.get("loss")}
 
 
 def checkpoint_path(spec: str) -> Path:
