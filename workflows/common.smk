@@ -106,3 +106,14 @@ def paper_target(slug):
     have rendered a placeholder page (every page exists once any page is rendered, so that index links
     resolve)."""
     return [f"{RESULTS}/{slug}/comparison.tsv", f"{REPORTS}/{slug}.html"]
+
+
+# K: shares_gpu jobs per GPU, read back from the profile's limits gpu_slots / gpu (profiles/local)
+RUNS_PER_GPU = lt_grid.runs_per_gpu({k: getattr(v, "value", v) for k, v in workflow.global_resources.items()})
+
+
+def gpu_request(wc):
+    """GPU resources of a training job (lt_repro.grid.Resources.gpu_request). A grid's `shares_gpu` jobs share
+    a GPU when the profile packs them: K > 1 (profiles/local) or config shared_gpu_gres (profiles/slurm,
+    e.g. shard:1)."""
+    return experiment_of(wc).resources.gpu_request(RUNS_PER_GPU, config["shared_gpu_gres"])

@@ -5,17 +5,6 @@
 # nothing there, and the retry resumes from the last checkpoint.
 
 
-# K: shares_gpu jobs per GPU, read back from the profile's limits gpu_slots / gpu (profiles/local)
-RUNS_PER_GPU = lt_grid.runs_per_gpu({k: getattr(v, "value", v) for k, v in workflow.global_resources.items()})
-
-
-def gpu_request(wc):
-    """GPU resources of a training job (lt_repro.grid.Resources.gpu_request). A grid's `shares_gpu` jobs share
-    a GPU when the profile packs them: K > 1 (profiles/local) or config shared_gpu_gres (profiles/slurm,
-    e.g. shard:1)."""
-    return experiment_of(wc).resources.gpu_request(RUNS_PER_GPU, config["shared_gpu_gres"])
-
-
 # jobs on a shared SLURM GPU ask for no whole GPU, so the plugin would route them to the CPU partition:
 # the slurm profile names the GPU partition for them when it differs from the CPU one
 SHARED_GPU_PARTITION = (
