@@ -25,7 +25,7 @@ EXPECTED = {
                "train": 2 + 2 + 12 + 2},  # ImageNet-LT end to end and decoupled, LVIS v1, the CE baselines
     "db": {"coco_images": 1, "fetch_coco_mlt": 1, "fetch_voc_mlt": 1, "fetch_resnet50_imagenet": 1,
            "classification_split": 2, "train": 6},
-    "demo": {"demo_mnist": 1, "demo_split": 2, "train": 5 * 2 * 2},
+    "demo": {"demo_mnist": 1, "demo_split": 2, "train": 6 * 2 * 2},
     "seesaw_zoo": {"coco_images": 1, "lvis_annotations": 1, "zoo_checkpoint": 12, "train": 12},
 }
 
