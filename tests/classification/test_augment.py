@@ -92,6 +92,7 @@ def test_augment_applies_to_train_subset_only(tmp_path):
         sources.get("imagenet-lt").images_for(np.asarray(["a.jpg"]), "train", "autoaugment_cutout")
 
 
+@pytest.mark.slow
 def test_eql_cifar_config_trains_with_autoaugment_cutout(tmp_path):
     pytest.importorskip("mmdet")
     from .test_training import REPO, train

@@ -16,6 +16,8 @@ from .fixtures import write_db_appendix, write_jpeg, write_voc_xml
 pytest.importorskip("mmdet")
 REPO = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.slow  # trains through lt_repro.train
+
 # the subprocess pins the fixture's appendix digests (the real ones are the official files'), then trains
 PINNED_TRAIN = """
 import hashlib, sys

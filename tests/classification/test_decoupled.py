@@ -19,6 +19,8 @@ pytest.importorskip("mmengine")
 from lt_repro.mm import samplers  # noqa: E402
 from lt_repro.mm.samplers import LTClassAwareSampler  # noqa: E402
 
+pytestmark = pytest.mark.slow  # trains through lt_repro.train
+
 REPO = Path(__file__).resolve().parents[2]
 DECOUPLED = REPO / "configs/seesaw/cls-decoupled_resnext50_1xb512-10e_imagenet-lt.py"
 END_TO_END = REPO / "configs/seesaw/cls_resnext50_1xb512-90e_imagenet-lt.py"

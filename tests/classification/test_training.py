@@ -15,6 +15,8 @@ from lt_repro.grid import experiments, load_grid
 
 from .fixtures import write_cifar10, write_cifar100
 
+pytestmark = pytest.mark.slow  # trains through lt_repro.train
+
 pytest.importorskip("mmengine")
 pytest.importorskip("mmdet")
 
