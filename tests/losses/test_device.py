@@ -15,7 +15,7 @@ DEVICE = os.environ.get("LT_TEST_DEVICE")
 pytestmark = pytest.mark.skipif(not DEVICE, reason="set LT_TEST_DEVICE=cuda (scripts/gpu_check.sh does)")
 
 # Losses that draw random numbers: made deterministic so that both devices compute the same thing.
-NO_DRAWS = {"LTSoftmaxEqualizationLoss": {"gamma": 1.0}}
+NO_DRAWS = {"LTSoftmaxEqualizationLoss": {"gamma": 1.0}, "LTBatchSwitchedEQLLoss": {"switch_prob": 1.0}}
 
 
 def on_device(name, case, logits, labels):
