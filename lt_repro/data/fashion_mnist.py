@@ -16,10 +16,8 @@ import gzip
 import shutil
 from pathlib import Path
 
-import numpy as np
-
 from .download import DownloadError, Remote, fetch, file_digest, verify
-from .mnist import read_idx
+from .mnist import load  # noqa: F401  (the same IDX file names and layout as MNIST)
 
 MIRRORS = (
     "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",  # the README's download links
@@ -112,16 +110,6 @@ def prepare(root: Path, sources: tuple[str, ...] = SOURCES, debian_dir: Path = D
         raise DownloadError(f"Fashion-MNIST files {missing} could not be fetched into {root}:\n  "
                             + "\n  ".join(errors))
     return root
-
-
-def load(root: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Images (N×28×28 uint8) and labels (N,) of ``split`` ('train' or 'test') from verified IDX files."""
-    prefix = {"train": "train", "test": "t10k"}[split]
-    images = read_idx(Path(root) / f"{prefix}-images-idx3-ubyte")
-    labels = read_idx(Path(root) / f"{prefix}-labels-idx1-ubyte").astype(np.int64)
-    if len(images) != len(labels):
-        raise ValueError(f"{root}: {len(images)} {split} images but {len(labels)} labels")
-    return images, labels
 
 
 def md5_table(root: Path) -> dict[str, str]:
