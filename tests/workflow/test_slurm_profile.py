@@ -182,7 +182,7 @@ def test_slurm_profile_with_one_partition_sets_it_as_default(monkeypatch):
 
 def test_local_profile_limits_concurrent_gpu_jobs_to_the_gpu_count(monkeypatch):
     parsed = _parse_profile("local", monkeypatch, LT_LOCAL_GPUS="4", LT_LOCAL_CORES="16")
-    assert (parsed["resources"], parsed["cores"]) == (["gpu=4", "gpu_slots=4"], "16")  # K = 1 run per GPU: one slot each
+    assert (parsed["resources"], parsed["cores"]) == (["gpu=4", "gpu_slots=4"], "16")  # K = 1: a slot per GPU
     parsed = _parse_profile("local", monkeypatch, LT_LOCAL_GPUS="0")
     assert "resources" not in parsed and parsed["cores"] == "all"
 
