@@ -156,6 +156,9 @@ class SlurmCluster:
             "LT_SLURM_CPU_PARTITION": CPU_PARTITION,
             "LT_SLURM_CONSTRAINT": NODE_FEATURE,
             "LT_SLURM_ACCOUNT": "",
+            # the node's GPUs are stand-in device files: jobs get CUDA_VISIBLE_DEVICES from gres, but must
+            # not take it for a real GPU (lt_repro.mm.stack would stop them, as it should on a real node)
+            "LT_GPU_VISIBLE": "0",
         })
         return env
 
