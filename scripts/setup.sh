@@ -141,32 +141,6 @@ build_mmcv() {
 }
 
 mmcv() {
-  local flavour=$1 dir=$2 tmp abs_venv
-  abs_venv=$(cd "$VENV" && pwd)
-  tmp=$(mktemp -d)
-  "$VENV/bin/pip" download -q --no-deps --no-binary :all: "mmcv==$MMCV" -d "$tmp" >&2
-  tar -xzf "$tmp"/mmcv-$MMCV.tar.gz -C "$tmp"
-  # torch >= 2.10 headers need C++20; the sdist hard-codes -std=c++17.
-  sed -i 's/-std=c++17/-std=c++20/g' "$tmp/mmcv-$MMCV/setup.py"
-  local env=(MAX_JOBS="${MAX_JOBS:-$(nproc)}" MMCV_WITH_OPS=1)
-  case $flavour in
-    cpu) env+=(FORCE_CUDA=0) ;;
-    cuda-*)
-      command -v nvcc >/dev/null || die "LT_MMCV_CUDA=1 needs nvcc (the CUDA toolkit) on PATH"
-      # The toolkit may lack the CUDA library headers (cusparse.h, ...); torch's CUDA wheels ship them.
-      local inc; inc=$(ls -d "$abs_venv"/lib/python*/site-packages/nvidia/*/include 2>/dev/null | paste -sd: -)
-      env+=(FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="$(cuda_arch_list)" CPATH="${inc}${CPATH:+:$CPATH}") ;;
-  esac
-  # setup.py imports pkg_resources: build without isolation against setuptools<70.
-  (cd "$tmp/mmcv-$MMCV" && env "${env[@]}" "$abs_venv/bin/pip" wheel -q --no-deps --no-build-isolation . -w "$tmp/dist" >&2)
-  mkdir -p "$dir"
-  local whl; whl=$(ls "$tmp"/dist/mmcv-*.whl)
-  # copy then rename, so an interrupted build never leaves a half-written wheel in the cache
-  cp "$whl" "$dir/.incoming" && mv "$dir/.incoming" "$dir/$(basename "$whl")"
-  rm -rf "$tmp"
-}
-
-mmcv() {
   local ops=$1 flavour dir whl
   flavour=$(mmcv_flavour "$ops")
   local have; have=$(cat "$VENV/.mmcv-flavour" 2>/dev/null || true)
@@ -190,41 +164,7 @@ mmcv() {
       cpu) log "building mmcv $MMCV with CPU ops (about 13 minutes on 2 cores; cached in $dir)" ;;
       *) log "building mmcv $MMCV with CUDA ops for arch $(cuda_arch_list) (minutes on a 16-core node, about 2 hours on 2 cores; cached in $dir)" ;;
     esac
-    build_mmcv() {
-  # Builds in a persistent tree ($3), so an interrupted build (the CUDA one takes hours on few cores) resumes
-  # where it stopped: ninja skips every object already compiled. The tree is removed once the wheel is cached.
-  local flavour=$1 dir=$2 tree=$3 abs_venv src
-  abs_venv=$(cd "$VENV" && pwd)
-  src="$tree/mmcv-$MMCV"
-  if [ ! -f "$src/setup.py" ]; then
-    mkdir -p "$tree"
-    "$VENV/bin/pip" download -q --no-deps --no-binary :all: "mmcv==$MMCV" -d "$tree" >&2
-    tar -xzf "$tree"/mmcv-$MMCV.tar.gz -C "$tree"
-    # torch >= 2.10 headers need C++20; the sdist hard-codes -std=c++17.
-    sed -i 's/-std=c++17/-std=c++20/g' "$src/setup.py"
-  else
-    log "resuming the build in $tree"
-  fi
-  local env=(MAX_JOBS="${MAX_JOBS:-$(nproc)}" MMCV_WITH_OPS=1)
-  case $flavour in
-    cpu) env+=(FORCE_CUDA=0) ;;
-    cuda-*)
-      command -v nvcc >/dev/null || die "LT_MMCV_CUDA=1 needs nvcc (the CUDA toolkit) on PATH"
-      # The toolkit may lack the CUDA library headers (cusparse.h, ...); torch's CUDA wheels ship them.
-      local inc; inc=$(ls -d "$abs_venv"/lib/python*/site-packages/nvidia/*/include 2>/dev/null | paste -sd: -)
-      env+=(FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="$(cuda_arch_list)" CPATH="${inc}${CPATH:+:$CPATH}") ;;
-  esac
-  # setup.py imports pkg_resources: build without isolation against setuptools<70.
-  rm -rf "$tree/dist"
-  (cd "$src" && env "${env[@]}" "$abs_venv/bin/pip" wheel -q --no-deps --no-build-isolation . -w "$tree/dist" >&2)
-  mkdir -p "$dir"
-  local whl; whl=$(ls "$tree"/dist/mmcv-*.whl)
-  # copy then rename, so an interrupted build never leaves a half-written wheel in the cache
-  cp "$whl" "$dir/.incoming" && mv "$dir/.incoming" "$dir/$(basename "$whl")"
-  rm -rf "$tree"
-}
-
-mmcv "$flavour" "$dir"
+    build_mmcv "$flavour" "$dir" "${LT_MMCV_BUILD_DIR:-$CACHE/build/mmcv-$MMCV-$(basename "$dir")}"
     log "built mmcv ($flavour) in $((SECONDS - started)) s"
     whl=$(ls "$dir"/mmcv-$MMCV-*.whl | head -n1)
   fi
