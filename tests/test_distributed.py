@@ -34,6 +34,7 @@ def _seesaw_worker(rank, port, sync, out):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow  # spawns two processes
 @pytest.mark.parametrize("sync", [False, True])
 def test_seesaw_counts_per_rank_or_synchronised(sync):
     out = mp.Manager().dict()

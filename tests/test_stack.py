@@ -52,6 +52,7 @@ def run_forced_gpu(module: str, config: Path, tmp_path: Path) -> subprocess.Comp
                           text=True, timeout=120)
 
 
+@pytest.mark.slow  # a job in a subprocess
 @pytest.mark.skipif(stack.mmcv_ops_cuda() not in (None, "not available"), reason="mmcv here has CUDA ops")
 def test_detection_job_on_a_gpu_with_cpu_only_mmcv_stops_first(tmp_path):
     """The forced GPU branch with this machine's CPU-only mmcv: exit 5 with the fix, nothing built."""
@@ -62,6 +63,7 @@ def test_detection_job_on_a_gpu_with_cpu_only_mmcv_stops_first(tmp_path):
     assert not (tmp_path / "work").exists() and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # a job in a subprocess
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is usable here")
 def test_training_job_given_a_gpu_that_torch_cannot_use_stops_first(tmp_path):
     res = run_forced_gpu("lt_repro.train", DEMO, tmp_path)

@@ -27,6 +27,7 @@ def test_throughput_script_reports_every_path(tmp_path):
     assert "device / project" in res.stdout and len(r["load_avg_1_5_15_before"]) == 3
 
 
+@pytest.mark.slow  # trains
 def test_run_cost_data_has_the_official_layout(tmp_path):
     sys.path.insert(0, str(REPO / "benchmarks"))
     from run_cost import write_cifar

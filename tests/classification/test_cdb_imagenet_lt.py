@@ -18,6 +18,7 @@ pytest.importorskip("mmengine")
 CONFIG = "configs/cdb/resnet10_1xb512-90e_imagenet-lt.py"
 
 
+@pytest.mark.slow  # trains
 def test_cdb_imagenet_lt_config_runs_the_official_loop(tmp_path):
     root = write_imagenet_lt(tmp_path / "in", train_per_class=(4, 3, 2), val_per_class=1, test_per_class=1)
     paths, _ = imagenet.load_full(str(root), "train")  # 12 images: 9 in the train list, 3 in the val list

@@ -4,9 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_split_of_user_provided_data_fails_clearly(tmp_path):
     """ImageNet / iNat are not Snakemake inputs; the split job names the missing file and the layout."""
     res = subprocess.run([sys.executable, "-m", "lt_repro.data", "split", "imagenet-lt", "--root", str(tmp_path),

@@ -46,6 +46,7 @@ def test_fixed_split_indexes_train_then_val(tmp_path):
     assert egtea.load(root, "test", check=False)[1].tolist() == [2, 5]
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_missing_clips_root_is_a_one_line_error(tmp_path):
     root = write_lists(tmp_path / "egtea")
     res = subprocess.run([sys.executable, "-m", "lt_repro.data", "frames", "egtea", "--root", str(root),

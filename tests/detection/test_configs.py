@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# each test builds a detection model through mmdet (about a second apiece)
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 SEESAW = sorted((REPO / "configs/seesaw").glob("seesaw*.py"))
 CE_V1 = sorted((REPO / "configs/seesaw").glob("ce_*.py"))

@@ -153,6 +153,7 @@ def test_sgd_training_reduces_loss(config):
     assert acc > 0.9, (name, float(acc))
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_custom_imports_in_config_file_register_the_losses(tmp_path):
     """A fresh interpreter: the LT names are absent until Config.fromfile runs custom_imports."""
     cfg_file = tmp_path / 'loss_cfg.py'
