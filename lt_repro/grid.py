@@ -188,6 +188,14 @@ class Resources:
         return {"gpu": self.gpu, "gpu_slots": self.gpu * runs_per_gpu, "gres": None}
 
 
+def runtime_request(minutes: int, attempt: int, limit: int | None = None) -> int:
+    """Minutes a job asks the scheduler for: ``minutes`` x attempt (a retry gets more time), at most the site's
+    time limit ``limit`` (profiles/slurm LT_SLURM_MAX_RUNTIME). A job stopped at the limit saves a checkpoint on
+    SLURM's SIGTERM (PreemptionHook) and its retry resumes from it, so capping loses no work."""
+    asked = minutes * attempt
+    return min(asked, limit) if limit else asked
+
+
 def runs_per_gpu(limits: dict) -> int:
     """K, the ``shares_gpu`` jobs one GPU runs at once, from a profile's global resource limits (name -> int):
     gpu_slots / gpu (profiles/local sets gpu=N, gpu_slots=N*K); 1 without both."""

@@ -269,3 +269,11 @@ def test_multi_gpu_detection_command_runs_under_torchrun():
     assert "test_evaluator.ann_file='D/lvis_v1/annotations/lvis_v1_val.json'" in sets
     plain = g.lvis_overrides("v0.5", "D", wrapped=False)
     assert plain["train_dataloader.dataset.data_root"] == "D/lvis_v0.5/"
+
+
+@pytest.mark.parametrize("minutes, attempt, limit, asked", [
+    (3296, 1, None, 3296), (3296, 2, None, 6592),   # no site limit: runtime x attempt
+    (3296, 1, 2880, 2880), (240, 2, 2880, 480),     # capped only where the request exceeds the limit
+])
+def test_runtime_request_grows_with_attempt_up_to_the_site_limit(minutes, attempt, limit, asked):
+    assert g.runtime_request(minutes, attempt, limit) == asked

@@ -46,7 +46,7 @@ rule egtea_frames:
     threads: 8
     resources:
         mem_mb=8000,
-        runtime=lambda wc, attempt: 240 * attempt,  # resumes where the previous attempt stopped
+        runtime=lambda wc, attempt: lt_grid.runtime_request(240, attempt, config["max_runtime_min"]),  # resumes
     log:
         f"{WORK}/logs/data/egtea-frames-{{part}}.log",
     shell:

@@ -35,6 +35,7 @@ rule train:
         **SHARED_GPU_PARTITION,
         cpus_per_gpu=lambda wc: experiment_of(wc).resources.cpus_per_gpu,
         mem_mb=lambda wc: experiment_of(wc).resources.mem_mb,
-        runtime=lambda wc, attempt: experiment_of(wc).resources.runtime_min * attempt,
+        runtime=lambda wc, attempt: lt_grid.runtime_request(experiment_of(wc).resources.runtime_min, attempt,
+                                                             config["max_runtime_min"]),
     shell:
         "{params.command} > {log} 2>&1"

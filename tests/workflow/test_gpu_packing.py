@@ -111,10 +111,10 @@ def test_local_profile_runs_k_shared_jobs_at_once(tmp_path):
 
 def test_slurm_profile_offers_shared_gpus_as_gres(tmp_path):
     """With LT_SLURM_SHARED_GPU the CIFAR runs ask for that GRES and no whole GPU; routed to the GPU partition
-    when it differs from the CPU one."""
+    when it differs from the CPU one. LT_SLURM_MAX_RUNTIME caps every job's time request."""
     roots = [f"{name}_root={tmp_path}/{name}" for name in ("data", "results", "work", "reports")]
     env = {"LT_SLURM_SHARED_GPU": "shard:1", "LT_SLURM_GPU_PARTITION": "gpu", "LT_SLURM_CPU_PARTITION": "cpu",
-           "TMPDIR": str(tmp_path)}
+           "LT_SLURM_MAX_RUNTIME": "2880", "TMPDIR": str(tmp_path)}
     # the profile's config mapping is parsed here; --config on the command line would replace it, so the roots
     # are passed through a config file instead
     (tmp_path / "roots.yaml").write_text("\n".join(r.replace("=", ": ") for r in roots) + "\n")
@@ -126,3 +126,5 @@ def test_slurm_profile_offers_shared_gpus_as_gres(tmp_path):
     assert len(cifar) == 90 and all((r["gpu"], r["gres"], r["slurm_partition"]) == ("0", "shard:1", "gpu")
                                     for r in cifar)
     assert others and all(r["gpu"] == "8" and "gres" not in r and "slurm_partition" not in r for r in others)
+    # CIFAR's CPU-measured 3296 min and ImageNet's requests above 2880 are capped at the site's limit
+    assert all(int(r["runtime"]) <= 2880 for r in jobs.values()) and {r["runtime"] for r in cifar} == {"2880"}
