@@ -32,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 
 from lt_repro.record import atomic_write_json, run_record
-from lt_repro.train import common_parser, parse_set, setup_run, stack_exit_code, train_or_exit_code
+from lt_repro.train import checked_config, common_parser, setup_run, train_or_exit_code
 
 FREQ_PLACEHOLDER = "${lvis_image_frequency}"
 LVIS_ITEMS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "APr", "APc", "APf")
@@ -156,29 +156,21 @@ def load_released_weights(runner, checkpoint: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import torch
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    from mmengine.config import Config
-
-    import lt_repro.mm  # noqa: F401  (registers the project's components, applies compat fixes)
-    from lt_repro.mm.config import ConfigKeyError, apply_overrides, check_constructor_args
-    from lt_repro.mm.runner import AtomicCheckpointRunner
-    from mmdet.registry import MODELS
-
-    if (failed := stack_exit_code(args, needs_ops=True)) is not None:
-        return failed
     start = time.time()
-    cfg = Config.fromfile(args.config)
-    try:
-        apply_overrides(cfg, parse_set(args.set), source=args.config)
+
+    def validate(cfg):
+        from lt_repro.mm.config import check_constructor_args
+        from mmdet.registry import MODELS
+
         freq = resolve_frequency(cfg)
         for i, head in enumerate(bbox_heads(cfg)):
             check_constructor_args(head.loss_cls, MODELS, f"{args.config}: model.roi_head.bbox_head[{i}].loss_cls")
-    except (ConfigKeyError, FileNotFoundError, KeyError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return freq
+
+    cfg, freq, failed = checked_config(args, needs_ops=True, validate=validate)
+    if failed is not None:
+        return failed
+    from lt_repro.mm.runner import AtomicCheckpointRunner
     resumed = setup_run(cfg, args, resume=not args.eval_only, progress=not args.eval_only)
     cfg.load_from = None
     # LVIS has no held-out validation split: the val set IS the test set. Evaluate it once, after

@@ -130,6 +130,30 @@ def stack_exit_code(args, *, needs_ops: bool) -> int | None:
     return None
 
 
+def checked_config(args, *, needs_ops: bool, validate):
+    """The job's prologue, shared with lt_repro.detect: torch threads, the stack check, the config with
+    ``--set`` applied, then ``validate(cfg)``. Returns (cfg, what validate returned, None), or
+    (None, None, exit code) after printing the error."""
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from mmengine.config import Config
+
+    import lt_repro.mm  # noqa: F401  (registers the project's components)
+    from lt_repro.mm.config import ConfigKeyError, apply_overrides
+
+    if (failed := stack_exit_code(args, needs_ops=needs_ops)) is not None:
+        return None, None, failed
+    cfg = Config.fromfile(args.config)
+    try:
+        apply_overrides(cfg, parse_set(args.set), source=args.config)
+        return cfg, validate(cfg), None
+    except (ConfigKeyError, FileNotFoundError, KeyError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None, None, 2
+
+
 def train_or_exit_code(runner) -> int | None:
     """Train; on a non-finite loss, preemption or a failed write, say what was kept and return the
     exit code (None when training finished)."""
@@ -154,30 +178,21 @@ def train_or_exit_code(runner) -> int | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import torch
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    from mmengine.config import Config
-
-    import lt_repro.mm  # noqa: F401  (registers the project's components)
-    from lt_repro.mm.config import ConfigKeyError, apply_overrides, check_constructor_args
-    from lt_repro.mm.hooks import read_history
-    from lt_repro.mm.registry import MODELS
-    from lt_repro.mm.runner import AtomicCheckpointRunner
-
-    if (failed := stack_exit_code(args, needs_ops=False)) is not None:
-        return failed
-
     start = time.time()
-    cfg = Config.fromfile(args.config)
-    try:
-        apply_overrides(cfg, parse_set(args.set), source=args.config)
+
+    def validate(cfg):
+        from lt_repro.mm.config import check_constructor_args
+        from lt_repro.mm.registry import MODELS
+
         train_counts = resolve_placeholders(cfg)
         check_constructor_args(cfg.model.loss, MODELS, f"{args.config}: model.loss")
-    except (ConfigKeyError, FileNotFoundError, KeyError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return train_counts
+
+    cfg, train_counts, failed = checked_config(args, needs_ops=False, validate=validate)
+    if failed is not None:
+        return failed
+    from lt_repro.mm.hooks import read_history
+    from lt_repro.mm.runner import AtomicCheckpointRunner
     resumed = setup_run(cfg, args)
     cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="RunHistoryHook")]
     work_dir = Path(args.work_dir)
