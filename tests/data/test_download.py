@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from lt_repro.data.download import ChecksumError, DownloadError, Remote, fetch
+from lt_repro.data.download import ChecksumError, DownloadError, Remote, fetch, fetch_from_mirrors
 
 PAYLOAD = bytes(range(256)) * 4000  # ~1 MB
 
@@ -69,3 +69,14 @@ def test_corrupt_existing_file_is_reported_not_replaced(server, tmp_path):
 def test_unreachable_host_names_the_file(tmp_path):
     with pytest.raises(DownloadError, match="place the file there by hand"):
         fetch(Remote("http://127.0.0.1:9/x.bin", "x.bin", md5="0" * 32), tmp_path, timeout=2)
+
+
+def test_mirrors_are_tried_in_order_until_one_serves(server, tmp_path):
+    md5 = hashlib.md5(PAYLOAD).hexdigest()
+    path = fetch_from_mirrors(["http://127.0.0.1:9/", f"{server}/"], "file.bin", md5, tmp_path, timeout=2)
+    assert path.read_bytes() == PAYLOAD and RangeHandler.ranges == [None]
+
+
+def test_every_mirror_failing_names_each_failure(tmp_path):
+    with pytest.raises(DownloadError, match=r"127\.0\.0\.1:9/a/x\.bin.*; .*127\.0\.0\.1:9/b/x\.bin"):
+        fetch_from_mirrors(["http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/"], "x.bin", "0" * 32, tmp_path, timeout=2)
