@@ -25,3 +25,15 @@ def fashion_mnist_root(tmp_path_factory):
 
     root = os.environ.get("LT_FASHION_MNIST_ROOT") or tmp_path_factory.mktemp("fashion-mnist")
     return fashion_mnist.prepare(Path(root))
+
+
+@pytest.fixture(scope="session")
+def mnist_lt_split(mnist_root, tmp_path_factory):
+    """A small real MNIST-LT split (ρ = 10, at most 300 images a class, 20 validation images a class) for
+    the tests that train the demo config."""
+    from lt_repro.data.__main__ import make_split
+    from lt_repro.record import atomic_write_json
+
+    path = tmp_path_factory.mktemp("split") / "mnist-lt-r10.split.json"
+    atomic_write_json(path, make_split("mnist", str(mnist_root), rho=10, n_max=300, val_per_class=20))
+    return path

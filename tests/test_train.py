@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from lt_repro.data.__main__ import make_split
-from lt_repro.record import atomic_write_json
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "configs/demo/cnn_1xb128-6e_mnist-lt.py"
@@ -20,10 +18,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def split(mnist_root, tmp_path_factory):
-    path = tmp_path_factory.mktemp("split") / "mnist-lt-r10.split.json"
-    atomic_write_json(path, make_split("mnist", str(mnist_root), rho=10, n_max=300, val_per_class=20))
-    return path
+def split(mnist_lt_split):
+    return mnist_lt_split
 
 
 def train_args(split, mnist_root, work, out, *extra, epochs=3):

@@ -14,8 +14,6 @@ import numpy as np
 import pytest
 import torch
 
-from lt_repro.data.__main__ import make_split
-from lt_repro.record import atomic_write_json
 
 pytest.importorskip("mmengine")
 REPO = Path(__file__).resolve().parents[2]
@@ -23,10 +21,8 @@ CONFIG = REPO / "configs/demo/cnn_1xb128-6e_mnist-lt.py"
 
 
 @pytest.fixture(scope="module")
-def split(mnist_root, tmp_path_factory):
-    path = tmp_path_factory.mktemp("split") / "mnist-lt-r10.split.json"
-    atomic_write_json(path, make_split("mnist", str(mnist_root), rho=10, n_max=300, val_per_class=20))
-    return path
+def split(mnist_lt_split):
+    return mnist_lt_split
 
 
 @pytest.fixture(scope="module")
