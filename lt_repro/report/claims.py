@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 import yaml
 
 from .compare import Stat, aggregate, metric_values
-from ._fields import field_problem
+from ._fields import FieldChecks
 from .published import DIRECTIONS, Entry, PublishedError, _check_sources
 from .runs import Run
 from .sources import Source
@@ -146,19 +146,8 @@ def counts(results: Sequence[Result]) -> dict:
 # ---------------------------------------------------------------------------------------------- loading
 
 
-def _err(where: str, what: str) -> ClaimsError:
-    return ClaimsError(f"{where}: {what}")
-
-
-def _keys(where: str, raw, required: Sequence[str], optional: Sequence[str]) -> None:
-    if (problem := field_problem(raw, required, optional)) is not None:
-        raise _err(where, problem)
-
-
-def _text(where: str, value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _err(where, f"must be a non-empty string, got {value!r}.")
-    return value.strip()
+_checks = FieldChecks(ClaimsError)
+_err, _keys, _text = _checks.err, _checks.keys, _checks.text
 
 
 def _selector(where: str, raw) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Generic, Sequence, TypeVar
 
 import yaml
 
-from ._fields import field_problem
+from ._fields import FieldChecks
 from .published import Entry, PublishedError
 
 FIELDS = ("dataset", "split", "backbone", "method", "metric")  # entry fields a row or column may key on
@@ -180,19 +180,8 @@ def detail(layout: Layout, row: Item, column: Item, entry: Entry) -> str:
 # ---------------------------------------------------------------------------------------------- loading
 
 
-def _err(where: str, what: str) -> LayoutError:
-    return LayoutError(f"{where}: {what}")
-
-
-def _check_keys(where: str, raw, required: Sequence[str], optional: Sequence[str]) -> None:
-    if (problem := field_problem(raw, required, optional)) is not None:
-        raise _err(where, problem)
-
-
-def _text(where: str, value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _err(where, f"must be a non-empty string, got {value!r}.")
-    return value.strip()
+_checks = FieldChecks(LayoutError)
+_err, _check_keys, _text = _checks.err, _checks.keys, _checks.text
 
 
 def _known(where: str, field: str, value: str, entries: Sequence[Entry]) -> None:
