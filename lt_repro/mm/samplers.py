@@ -53,6 +53,15 @@ class _ClassCycleSampler(_IndexSampler):
     """The draw of both official class-aware samplers (rules kept and differences: see
     :class:`MultiLabelClassAwareSampler`). A subclass gives the (class, image) pairs and the epoch length."""
 
+    def _labels(self, dataset, expected: str) -> np.ndarray:
+        """The dataset's ``labels`` as a numpy array; a TypeError naming what is expected when it has none."""
+        labels = getattr(dataset, "labels", None)
+        if labels is None:
+            raise TypeError(f"{type(self).__name__} needs a dataset with {expected}; {type(dataset).__name__} has none")
+        if isinstance(labels, torch.Tensor):
+            labels = labels.detach().cpu().numpy()
+        return np.asarray(labels)
+
     def _setup_classes(self, cls_of: np.ndarray, img_of: np.ndarray, num_classes: int, num_samples_cls: int):
         """Tables of the class and image cycles from (class, image) pairs grouped by class; returns
         the number of images of each class."""
@@ -118,13 +127,7 @@ class LTClassAwareSampler(_ClassCycleSampler):
 
     def __init__(self, dataset, seed: int | None = None, num_samples_cls: int = 1,
                  num_samples: int | None = None, round_up: bool = True):
-        labels = getattr(dataset, "labels", None)
-        if labels is None:
-            raise TypeError(f"LTClassAwareSampler needs a dataset with a 'labels' array; "
-                            f"{type(dataset).__name__} has none")
-        if isinstance(labels, torch.Tensor):
-            labels = labels.detach().cpu().numpy()
-        labels = np.asarray(labels)
+        labels = self._labels(dataset, "a 'labels' array")
         if labels.ndim != 1 or labels.size == 0 or labels.min() < 0:
             raise ValueError(f"LTClassAwareSampler needs (N,) class indices >= 0, got shape {labels.shape}; "
                              "multi-hot labels take MultiLabelClassAwareSampler")
@@ -178,13 +181,7 @@ class MultiLabelClassAwareSampler(_ClassCycleSampler):
 
     def __init__(self, dataset, seed: int | None = None, num_samples_cls: int = 3, reduce: float = 4,
                  num_samples: int | None = None, round_up: bool = True):
-        labels = getattr(dataset, "labels", None)
-        if labels is None:
-            raise TypeError(f"MultiLabelClassAwareSampler needs a dataset with a 'labels' (N, C) multi-hot array; "
-                            f"{type(dataset).__name__} has none")
-        if isinstance(labels, torch.Tensor):
-            labels = labels.detach().cpu().numpy()
-        member = np.asarray(labels) == 1
+        member = self._labels(dataset, "a 'labels' (N, C) multi-hot array") == 1
         if member.ndim != 2:
             raise ValueError(f"MultiLabelClassAwareSampler needs (N, C) multi-hot labels, got shape {member.shape}")
         cls_of, img_of = np.nonzero(member.T)  # (class, image) pairs, grouped by class
