@@ -126,13 +126,17 @@ build_mmcv() {
     cpu) env+=(FORCE_CUDA=0) ;;
     cuda-*)
       command -v nvcc >/dev/null || die "LT_MMCV_CUDA=1 needs nvcc (the CUDA toolkit) on PATH"
-      # The toolkit may lack the CUDA library headers (cusparse.h, ...); torch's CUDA wheels ship them.
-      local inc; inc=$(ls -d "$abs_venv"/lib/python*/site-packages/nvidia/*/include 2>/dev/null | paste -sd: -)
-      env+=(FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="$(cuda_arch_list)" CPATH="${inc}${CPATH:+:$CPATH}") ;;
+      # The toolkit may lack the CUDA library headers (cusparse.h, ...); torch's CUDA wheels ship them. The
+      # toolkit's own include comes first: the wheels' cuda_runtime_api.h lacks crt/host_defines.h, which the
+      # host compiler (g++, not nvcc) would then miss.
+      local inc toolkit; toolkit=$(dirname "$(dirname "$(command -v nvcc)")")/include
+      inc=$(ls -d "$abs_venv"/lib/python*/site-packages/nvidia/*/include 2>/dev/null | paste -sd: -)
+      env+=(FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="$(cuda_arch_list)" CPATH="${toolkit}${inc:+:$inc}${CPATH:+:$CPATH}") ;;
   esac
-  # setup.py imports pkg_resources: build without isolation against setuptools<70.
+  # setup.py imports pkg_resources: built by the venv's setuptools (<70). Not through `pip wheel`: after a
+  # failed build pip runs `setup.py clean`, which deletes every compiled object and so the resume.
   rm -rf "$tree/dist"
-  (cd "$src" && env "${env[@]}" "$abs_venv/bin/pip" wheel -q --no-deps --no-build-isolation . -w "$tree/dist" >&2)
+  (cd "$src" && env "${env[@]}" "$abs_venv/bin/python" setup.py -q bdist_wheel -d "$tree/dist" >&2)
   mkdir -p "$dir"
   local whl; whl=$(ls "$tree"/dist/mmcv-*.whl)
   # copy then rename, so an interrupted build never leaves a half-written wheel in the cache
