@@ -1,11 +1,20 @@
 """The EQL paper's LVIS rule in the mmdet heads: a rare category in a RoI's image's positive or
 negative set keeps its negative gradient; other rare categories lose it."""
+import pytest
 import torch
 from mmdet.structures import DetDataSample
+from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
 import lt_repro.mm  # noqa: F401
 from lt_repro.mm.detection import LTEQLBBoxHead, image_class_sets
+
+
+@pytest.fixture(autouse=True)
+def mmdet_scope():
+    """The heads build mmdet's components (box coder, losses): mmdet's scope, whatever an earlier test left."""
+    with DefaultScope.overwrite_default_scope("mmdet"):
+        yield
 
 
 def _sample(labels, neg_labels):
