@@ -112,12 +112,13 @@ build_mmcv() {
   local flavour=$1 dir=$2 tree=$3 abs_venv src
   abs_venv=$(cd "$VENV" && pwd)
   src="$tree/mmcv-$MMCV"
-  if [ ! -f "$src/setup.py" ]; then
-    mkdir -p "$tree"
-    "$VENV/bin/pip" download -q --no-deps --no-binary :all: "mmcv==$MMCV" -d "$tree" >&2
-    tar -xzf "$tree"/mmcv-$MMCV.tar.gz -C "$tree"
+  if [ ! -d "$src" ]; then
+    rm -rf "$tree/unpack" && mkdir -p "$tree/unpack"
+    "$VENV/bin/pip" download -q --no-deps --no-binary :all: "mmcv==$MMCV" -d "$tree/unpack" >&2
+    tar -xzf "$tree"/unpack/mmcv-$MMCV.tar.gz -C "$tree/unpack"
     # torch >= 2.10 headers need C++20; the sdist hard-codes -std=c++17.
-    sed -i 's/-std=c++17/-std=c++20/g' "$src/setup.py"
+    sed -i 's/-std=c++17/-std=c++20/g' "$tree/unpack/mmcv-$MMCV/setup.py"
+    mv "$tree/unpack/mmcv-$MMCV" "$src"  # only a complete, patched source tree gets its final name
   else
     log "resuming the build in $tree"
   fi
@@ -166,7 +167,7 @@ mmcv() {
     local started=$SECONDS
     case $flavour in
       cpu) log "building mmcv $MMCV with CPU ops (about 13 minutes on 2 cores; cached in $dir)" ;;
-      *) log "building mmcv $MMCV with CUDA ops for arch $(cuda_arch_list) (minutes on a 16-core node, about 2 hours on 2 cores; cached in $dir)" ;;
+      *) log "building mmcv $MMCV with CUDA ops for arch $(cuda_arch_list) (about 2 hours on 2 cores, less with more; cached in $dir)" ;;
     esac
     build_mmcv "$flavour" "$dir" "${LT_MMCV_BUILD_DIR:-$CACHE/build/mmcv-$MMCV-$(basename "$dir")}"
     log "built mmcv ($flavour) in $((SECONDS - started)) s"
