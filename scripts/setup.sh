@@ -119,6 +119,7 @@ build_mmcv() {
     # torch >= 2.10 headers need C++20; the sdist hard-codes -std=c++17.
     sed -i 's/-std=c++17/-std=c++20/g' "$tree/unpack/mmcv-$MMCV/setup.py"
     mv "$tree/unpack/mmcv-$MMCV" "$src"  # only a complete, patched source tree gets its final name
+    rm -rf "$tree/unpack"
   else
     log "resuming the build in $tree"
   fi
