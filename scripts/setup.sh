@@ -128,12 +128,18 @@ build_mmcv() {
     cpu) env+=(FORCE_CUDA=0) ;;
     cuda-*)
       command -v nvcc >/dev/null || die "LT_MMCV_CUDA=1 needs nvcc (the CUDA toolkit) on PATH"
-      # The toolkit may lack the CUDA library headers (cusparse.h, ...); torch's CUDA wheels ship them. The
-      # toolkit's own include comes first: the wheels' cuda_runtime_api.h lacks crt/host_defines.h, which the
-      # host compiler (g++, not nvcc) would then miss.
-      local inc toolkit; toolkit=$(dirname "$(dirname "$(command -v nvcc)")")/include
+      # nvcc may be a wrapper outside its toolkit (/usr/local/bin/nvcc), from which torch would guess
+      # CUDA_HOME=/usr/local: ask nvcc where its toolkit is. The toolkit may lack the CUDA library headers
+      # (cusparse.h, ...), which torch's CUDA wheels ship; the toolkit's own include comes first, because the
+      # wheels' cuda_runtime_api.h lacks crt/host_defines.h, which g++ (not nvcc) then misses.
+      local toolkit inc
+      toolkit=$(nvcc --dryrun -c -x cu /dev/null -o /dev/null 2>&1 | sed -n 's/^#\$ TOP=//p' | head -n1)
+      toolkit=$(realpath "${toolkit:-/nonexistent}" 2>/dev/null) && [ -d "$toolkit/include" ] \
+        || die "cannot find the CUDA toolkit of $(command -v nvcc): set CUDA_HOME"
       inc=$(ls -d "$abs_venv"/lib/python*/site-packages/nvidia/*/include 2>/dev/null | paste -sd: -)
-      env+=(FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="$(cuda_arch_list)" CPATH="${toolkit}${inc:+:$inc}${CPATH:+:$CPATH}") ;;
+      env+=(FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="$(cuda_arch_list)" CUDA_HOME="${CUDA_HOME:-$toolkit}"
+            CPATH="$toolkit/include${inc:+:$inc}${CPATH:+:$CPATH}"
+            LIBRARY_PATH="$toolkit/lib64${LIBRARY_PATH:+:$LIBRARY_PATH}") ;;
   esac
   # setup.py imports pkg_resources: built by the venv's setuptools (<70). Not through `pip wheel`: after a
   # failed build pip runs `setup.py clean`, which deletes every compiled object and so the resume.
