@@ -174,7 +174,7 @@ mmcv() {
     local started=$SECONDS
     case $flavour in
       cpu) log "building mmcv $MMCV with CPU ops (about 13 minutes on 2 cores; cached in $dir)" ;;
-      *) log "building mmcv $MMCV with CUDA ops for arch $(cuda_arch_list) (about 2 hours on 2 cores, less with more; cached in $dir)" ;;
+      *) log "building mmcv $MMCV with CUDA ops for arch $(cuda_arch_list) (about an hour on 2 cores, less with more; cached in $dir)" ;;
     esac
     build_mmcv "$flavour" "$dir" "${LT_MMCV_BUILD_DIR:-$CACHE/build/mmcv-$MMCV-$(basename "$dir")}"
     log "built mmcv ($flavour) in $((SECONDS - started)) s"
