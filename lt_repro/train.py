@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     if init_from is not None:
         runner.trusted_checkpoints = frozenset({init_from})
     failed = train_or_exit_code(runner)
-    if failed == EXIT_NONFINITE and cfg.get("record_nonfinite", False) and runner.rank == 0:
+    if failed == EXIT_NONFINITE and cfg.get("record_nonfinite", False):
         metrics = nonfinite_result(work_dir)
     elif failed is not None:
         return failed
