@@ -56,10 +56,28 @@ system_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 }
 
+# Free space, in MiB, on the file system that holds $1 (or its nearest existing parent).
+free_mib() {
+  local d=$1
+  while [ ! -e "$d" ]; do d=$(dirname "$d"); done
+  df -Pm "$d" | awk 'NR == 2 {print $4}'
+}
+
+# Stops before a step that would fill the disk half-way (a full disk leaves pip's or the compiler's work broken).
+need_space() {
+  local dir=$1 mib=$2 what=$3 free
+  free=$(free_mib "$dir")
+  [ "$free" -ge "$mib" ] || die "$what needs about $((mib / 1024 + 1)) GiB free in $dir; that disk has $free MiB. Free some space, or point ${4:-it} at another disk."
+}
+
 stamp_hash() { cat "${STAMP_INPUTS[@]}" | sha256sum | cut -c1-16; }
 
 python_stack() {
   if [ -f "$VENV/.setup-$(stamp_hash)" ]; then return; fi
+  # measured: a new .venv takes 6.3 GiB, torch's CUDA build most of it
+  local need=7000
+  "$VENV/bin/python" -c 'import torch' 2>/dev/null && need=1000
+  need_space "$VENV" "$need" "installing torch, mmdet, snakemake and the project into $VENV" LT_VENV
   [ -x "$VENV/bin/python" ] || { local py; py=$(pick_python); log "creating $VENV with $py"; "$py" -m venv "$VENV"; }
   local pip=("$VENV/bin/pip" install -q)
   log "installing torch $TORCH and torchvision $TORCHVISION"
@@ -112,6 +130,9 @@ build_mmcv() {
   local flavour=$1 dir=$2 tree=$3 abs_venv src
   abs_venv=$(cd "$VENV" && pwd)
   src="$tree/mmcv-$MMCV"
+  # the CPU build's tree peaks near 300 MiB; the CUDA one also holds device code for every arch
+  case $flavour in cpu) need_space "$tree" 1000 "building mmcv" LT_MMCV_BUILD_DIR ;;
+                   *) need_space "$tree" 3000 "building mmcv" LT_MMCV_BUILD_DIR ;; esac
   if [ ! -d "$src" ]; then
     rm -rf "$tree/unpack" && mkdir -p "$tree/unpack"
     "$VENV/bin/pip" download -q --no-deps --no-binary :all: "mmcv==$MMCV" -d "$tree/unpack" >&2

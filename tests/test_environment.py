@@ -1,8 +1,11 @@
-"""The pins of pyproject.toml, environment.yml and scripts/setup.sh agree."""
+"""The pins of pyproject.toml, environment.yml and scripts/setup.sh agree; set-up stops on a small disk."""
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,3 +26,19 @@ def test_environment_yml_matches_pyproject_and_setup():
     for name, var in (("torch", "TORCH"), ("torchvision", "TORCHVISION")):
         assert re.search(rf"^{var}={re.escape(env_pins[name])}$", setup, re.M), name
     assert '"mmdet==3.3.0"' in setup and "MMCV=2.1.0" in setup
+
+
+def test_setup_stops_before_filling_a_small_disk(tmp_path):
+    """A new .venv on a 64 MiB file system: set-up names the space it needs and creates nothing."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (f"mount -t tmpfs -o size=64m tmpfs {disk} && LT_VENV={disk}/venv {REPO}/scripts/setup.sh; "
+              f"echo rc=$?; ls -A {disk}")
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare(1)")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=60)
+    if "rc=" not in done.stdout:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    assert "rc=1" in done.stdout
+    assert "needs about 7 GiB free in" in done.stderr and "point LT_VENV at another disk" in done.stderr
+    assert done.stdout.strip().endswith("rc=1")  # nothing was created on the small disk
