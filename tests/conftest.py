@@ -1,9 +1,39 @@
+import importlib.util
 import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+NO_OPS = "needs mmcv's compiled ops (mmcv-lite has none): run scripts/setup.sh --ops"
+
+
+def _mmcv_ops() -> bool:
+    """Whether mmcv's compiled ops are installed. Installed but not loading is an error, never a skip."""
+    try:
+        if importlib.util.find_spec("mmcv._ext") is None:
+            return False
+    except ModuleNotFoundError:  # no mmcv at all (scripts/gpu_check.sh tests the losses while mmcv builds)
+        return False
+    try:
+        import mmcv._ext  # noqa: F401
+    except ImportError as error:
+        raise pytest.UsageError(f"mmcv's compiled ops are installed but do not load ({error}): "
+                                "rebuild them with scripts/setup.sh --ops") from error
+    return True
+
+
+def pytest_configure(config):
+    config.mmcv_ops = _mmcv_ops()
+    if os.environ.get("CI") and not config.mmcv_ops:
+        raise pytest.UsageError(f"CI runs every test: {NO_OPS}")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.mmcv_ops:
+        for item in items:
+            if item.get_closest_marker("needs_ops"):
+                item.add_marker(pytest.mark.skip(reason=NO_OPS))
 
 
 @pytest.fixture(scope="session")

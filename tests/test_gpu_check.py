@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
+@pytest.mark.needs_ops  # its detection tracks
 def test_gpu_check_cpu_mode_runs_every_part(tmp_path):
     out = tmp_path / "check"
     res = subprocess.run(["bash", "scripts/gpu_check.sh", str(out), "--cpu"], cwd=REPO, capture_output=True,

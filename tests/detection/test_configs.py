@@ -57,6 +57,7 @@ def test_every_override_has_a_source(path):
 
 
 @pytest.mark.parametrize("path", SEESAW, ids=lambda p: p.name)
+@pytest.mark.needs_ops  # builds the detector through mmdet, whose RoI heads import mmcv's ops
 def test_seesaw_config(path):
     cfg = _load(path)
     heads = cfg.model.roi_head.bbox_head
@@ -84,6 +85,7 @@ def test_seesaw_config(path):
 
 
 @pytest.mark.parametrize("path", EQL, ids=lambda p: p.name)
+@pytest.mark.needs_ops  # builds the detector through mmdet, whose RoI heads import mmcv's ops
 def test_eql_config(path):
     """Official-code cells: detectron2's 1x (90k iterations at 16 images); paper cells: sec. 4.2 (25 epochs at 32)."""
     cfg = _load(path)
@@ -142,6 +144,7 @@ def test_eql_config(path):
 
 
 @pytest.mark.parametrize("path", CE_V1, ids=lambda p: p.name)
+@pytest.mark.needs_ops  # builds the detector through mmdet, whose RoI heads import mmcv's ops
 def test_ce_baseline_config(path):
     cfg = _load(path)
     assert cfg.model.roi_head.bbox_head.loss_cls.type == "CrossEntropyLoss"

@@ -60,6 +60,7 @@ def _check_outputs(tmp, cfg_path, score_thr=1e-4):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_ops
 def test_mask_rcnn_seesaw_trains_and_evaluates(lvis_v1, tmp_path, make_tiny_config, detect):
     cfg = make_tiny_config("configs/seesaw/seesaw_mask-rcnn-r50-fpn_8xb2-24e_lvis-v1-random.py", lvis_v1,
                            tmp_path / "tiny.py")
@@ -90,6 +91,7 @@ def test_mask_rcnn_seesaw_trains_and_evaluates(lvis_v1, tmp_path, make_tiny_conf
 
 
 @pytest.mark.slow
+@pytest.mark.needs_ops
 def test_mask_rcnn_eql_trains_and_evaluates(lvis_v05, tmp_path, make_tiny_config, detect):
     # the paper variant (LVIS positive/negative-set rule, LTLVISV05Dataset + LTEQL heads); lambda 0.2
     # makes the category seen in 1 of 8 images (f = 0.125) rare, so EQL drops some of its negatives
@@ -107,6 +109,7 @@ def test_mask_rcnn_eql_trains_and_evaluates(lvis_v05, tmp_path, make_tiny_config
 
 
 @pytest.mark.slow
+@pytest.mark.needs_ops
 def test_cascade_seesaw_trains_and_evaluates(lvis_v1, tmp_path, make_tiny_config, detect):
     cfg = make_tiny_config("configs/seesaw/seesaw-normed-mask_cascade-mask-rcnn-r101-fpn_8xb2-24e_lvis-v1-rfs.py",
                       lvis_v1, tmp_path / "tiny.py")

@@ -1,6 +1,9 @@
 """The EQL paper's LVIS rule in the mmdet heads: a rare category in a RoI's image's positive or
 negative set keeps its negative gradient; other rare categories lose it."""
 import pytest
+
+pytest.importorskip("mmcv._ext", reason="needs mmcv's compiled ops (mmcv-lite has none): run scripts/setup.sh --ops")
+
 import torch
 from mmdet.structures import DetDataSample
 from mmengine.registry import DefaultScope

@@ -6,6 +6,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("mmcv._ext", reason="needs mmcv's compiled ops (mmcv-lite has none): run scripts/setup.sh --ops")
+
 import torch
 
 import lt_repro.mm  # noqa: F401

@@ -7,12 +7,6 @@ import torch.nn.functional as F
 
 from lt_repro.losses.eql import EqualizationLoss, SoftmaxEqualizationLoss
 
-try:  # mmdet head integration; skipped only when mmdet cannot be imported
-    from mmdet.registry import MODELS as MMDET_MODELS
-    MMDET_ERROR = None
-except ImportError as err:  # pragma: no cover - depends on the environment
-    MMDET_MODELS, MMDET_ERROR = None, err
-
 FREQ = [0.3, 0.05, 0.001, 0.0005, 0.2, 0.0015]      # lambda 0.00177 -> rare = {2, 3, 5}
 RARE = torch.tensor([False, False, True, True, False, True])
 
@@ -282,10 +276,10 @@ def test_no_loops_no_c_by_c(make, record_ops):
     assert records[1].max_numel <= n * (c + 1) < c * c
 
 
-@pytest.mark.skipif(MMDET_MODELS is None, reason=f'mmdet not importable: {MMDET_ERROR}')
+@pytest.mark.needs_ops  # mmdet's bbox heads import mmcv's ops
 def test_in_mmdet_bbox_head():
     import lt_repro.mm.registry  # noqa: F401  registers LT* losses
-    MODELS = MMDET_MODELS
+    from mmdet.registry import MODELS
     from mmengine.config import ConfigDict
     c = len(FREQ)
     head = MODELS.build(dict(
