@@ -54,8 +54,9 @@ def pytest_part(name: str, nodes: list[str], out: Path, env: dict | None = None)
     """Run pytest on ``nodes`` with the runs' files kept under OUT/runs/<name>."""
     xml = out / "logs" / f"{name}.xml"
     (out / "runs").mkdir(parents=True, exist_ok=True)
+    # the project's pytest settings remove a passing test's tmp_path; here the runs' files are the result
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(out / "runs" / name),
-           f"--junitxml={xml}", *nodes]
+           "-o", "tmp_path_retention_policy=all", f"--junitxml={xml}", *nodes]
     rc = run(cmd, out / "logs" / f"{name}.log", env)
     return {"status": "pass" if rc == 0 else "fail", "pytest_rc": rc, **junit_counts(xml),
             "runs": runs_under(out / "runs" / name, out)}
