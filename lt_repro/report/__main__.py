@@ -5,6 +5,7 @@
   python -m lt_repro.report html --results results --published configs/published --out reports [--only SLUG]
   python -m lt_repro.report validate --published configs/published --fidelity configs/fidelity \
       --claims configs/claims [--checks]
+  python -m lt_repro.report retrace [--fidelity configs/fidelity] [--fix]
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import claims, fidelity, layouts
+from . import citations, claims, fidelity, layouts
 from ._io import atomic_write_text
 from .compare import TSV_COLUMNS, VERDICTS, compare, summarize, to_tsv, unmatched_exps
 from .published import PublishedError, load_all, load_slug
@@ -101,13 +102,32 @@ def _validate_fidelity(folder: Path, checks: bool) -> int:
     return 0
 
 
+def _retrace(args: argparse.Namespace) -> int:
+    left = 0
+    for table in sorted(Path(args.fidelity).glob("*.yaml")):
+        if citations.table_commit(table) is None:
+            print(f"{table}: no committed version to compare with (outside git, or uncommitted edits); skipped")
+            continue
+        stale = citations.stale_places(table)
+        fixed = citations.retrace(table, stale) if args.fix else 0
+        for s in stale:
+            print(f"{table}: {s}" + (" (rewritten)" if args.fix and s.moved_to else ""))
+        left += len(stale) - fixed
+        if not stale:
+            print(f"{table}: every cited line holds what it held when the table was written")
+    if left:
+        print(f"error: {left} cited place(s) to re-check" + ("" if args.fix else "; --fix rewrites those that moved"),
+              file=sys.stderr)
+    return 1 if left else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m lt_repro.report",
         description="Compare our runs with published numbers and render the HTML report. Runs are read from "
                     "RESULTS/<slug>/<exp>/seed-<n>/metrics.json (+ record.json); published numbers from "
                     "PUBLISHED/<slug>.yaml (schema: configs/published/SCHEMA.md). Outputs are written atomically.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{compare,html,validate,matrix}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{compare,html,validate,matrix,retrace}")
 
     c = sub.add_parser(
         "compare", help="write one paper's comparison.tsv",
@@ -172,6 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also compare every check of the fidelity tables with the merged mmengine config "
                         "(needs mmengine and the project's components)")
     v.set_defaults(func=_validate)
+
+    r = sub.add_parser("retrace", help="find the code lines cited by the fidelity tables that moved or changed",
+                       description="Compare every block of our code that a fidelity table cites (ours_at) with the "
+                                   "same lines at the table's last commit. A block found unchanged elsewhere has "
+                                   "moved (--fix rewrites its line numbers); a changed block needs its row "
+                                   "re-checked. Exit status 1 while any place is left to re-check.")
+    r.add_argument("--fidelity", type=Path, default=Path("configs/fidelity"),
+                   help="folder of fidelity tables (default: configs/fidelity)")
+    r.add_argument("--fix", action="store_true", help="rewrite the line numbers of the places that only moved")
+    r.set_defaults(func=_retrace)
     return p
 
 
