@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .fidelity import _PLACE, REPO
+from .fidelity import REPO, ours_places
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,9 @@ def table_commit(table: Path, repo: Path = REPO) -> str | None:
 
 
 def _places(ours_at: str):
-    for part in ours_at.split(";"):
-        p = _PLACE.fullmatch(part.strip())
+    for place, p in ours_places(ours_at):
         if p and p["first"]:
-            yield part.strip(), p["path"], int(p["first"]), int(p["last"] or p["first"])
+            yield place, p["path"], int(p["first"]), int(p["last"] or p["first"])
 
 
 def _found_once(block: list[str], lines: list[str]) -> int | None:
@@ -71,15 +70,15 @@ def stale_places(table: str | Path, repo: str | Path = REPO) -> list[Stale]:
     commit = table_commit(table, repo)
     if commit is None:
         return []
-    then_files: dict[str, list[str] | None] = {}
+    files: dict[str, tuple[list[str] | None, list[str]]] = {}  # path -> its lines at the commit, and now
     stale = []
     for row in yaml.safe_load(table.read_text(encoding="utf-8"))["rows"]:
         for place, path, first, last in _places(row["ours_at"]):
-            if path not in then_files:
+            if path not in files:
                 text = _git(repo, "show", f"{commit}:{path}")
-                then_files[path] = None if text is None else text.splitlines()
-            then = then_files[path]
-            now = (repo / path).read_text(encoding="utf-8").splitlines()
+                files[path] = (None if text is None else text.splitlines(),
+                               (repo / path).read_text(encoding="utf-8").splitlines())
+            then, now = files[path]
             if then is not None and now[first - 1:last] == then[first - 1:last]:
                 continue
             start = None if then is None else _found_once(then[first - 1:last], now)
@@ -105,5 +104,6 @@ def retrace(table: str | Path, stale: list[Stale]) -> int:
         new = re.sub(rf"(?<![^\s\";]){re.escape(s.place)}(?![\d-])", s.moved_to, lines[i], count=1)
         done += new != lines[i]
         lines[i] = new
-    table.write_text("".join(lines), encoding="utf-8")
+    if done:
+        table.write_text("".join(lines), encoding="utf-8")
     return done

@@ -190,11 +190,17 @@ def _parse_place(text: str, sources: dict[str, Source]) -> Place:
     return Place(text, sources[key], locator)
 
 
-def check_ours_at(text: str, repo: Path) -> None:
-    """Every ``path[:line]`` of ``ours_at`` (separated by '; ') names a file of the repository and a line in it."""
+def ours_places(text: str):
+    """Each place of an ``ours_at`` text (separated by '; '): the place as written and its ``_PLACE`` match
+    (None where it is not ``path[:line]`` or ``path:first-last``)."""
     for part in text.split(";"):
         part = part.strip()
-        p = _PLACE.fullmatch(part)
+        yield part, _PLACE.fullmatch(part)
+
+
+def check_ours_at(text: str, repo: Path) -> None:
+    """Every ``path[:line]`` of ``ours_at`` (separated by '; ') names a file of the repository and a line in it."""
+    for part, p in ours_places(text):
         if not p:
             raise FidelityError(f"{part!r} is not 'path[:line]' or 'path:first-last'. "
                                 "Fix: a path inside this repository, several separated by '; '.")
